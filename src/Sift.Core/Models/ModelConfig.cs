@@ -57,6 +57,8 @@ public sealed class ModelConfig
 
     public static ModelConfig FromJson(JsonObject obj, string source = "config.json")
     {
+        // Values built in code (not parsed) are typed CLR primitives; reparse so every number reads alike.
+        obj = (JsonObject)JsonNode.Parse(obj.ToJsonString())!;
         var r = new Reader(obj, source);
         var arch = r.Architecture();
         bool isQwen2 = arch == "Qwen2ForCausalLM";
@@ -92,7 +94,7 @@ public sealed class ModelConfig
             TorchDtype = r.OptString("torch_dtype") ?? r.OptString("dtype"),
             BosTokenId = r.OptInt("bos_token_id"),
             EosTokenIds = r.IntOrList("eos_token_id"),
-            _json = (JsonObject)obj.DeepClone(),
+            _json = obj,
         };
         return cfg;
     }

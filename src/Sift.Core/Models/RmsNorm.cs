@@ -1,0 +1,29 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Sift.Models;
+
+/// <summary>RMSNorm as in Llama: normalize in fp32, cast back, then scale (weight * x.to(dtype)).</summary>
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter _weight;
+    private readonly double _eps;
+
+    public RmsNorm(int dim, double eps, ScalarType dtype) : base(nameof(RmsNorm))
+    {
+        _weight = new Parameter(ones(dim, dtype));
+        _eps = eps;
+        register_parameter("weight", _weight);
+    }
+
+    public Parameter Weight => _weight;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var x32 = x.to_type(ScalarType.Float32);
+        var normed = x32 * (x32.square().mean([-1], keepdim: true) + _eps).rsqrt();
+        return (_weight * normed.to_type(x.dtype)).MoveToOuterDisposeScope();
+    }
+}
