@@ -1,0 +1,45 @@
+using static TorchSharp.torch;
+
+namespace Sift.Generation;
+
+/// <summary>Picks the next token from logits: greedy, or temperature with top-k / top-p, from a seeded generator.</summary>
+public sealed class TokenSampler : IDisposable
+{
+    private readonly SamplingOptions _options;
+    private readonly Generator _generator;
+
+    public TokenSampler(SamplingOptions options)
+    {
+        options.Validate();
+        _options = options;
+        _generator = new Generator((ulong)options.Seed);
+    }
+
+    /// <param name="logits">[vocab] scores of the next token.</param>
+    public int Next(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var scores = logits.to_type(ScalarType.Float32);
+        if (_options.Temperature == 0) return (int)scores.argmax().item<long>();
+
+        scores = scores / _options.Temperature;
+        if (_options.TopK > 0 && _options.TopK < scores.shape[0])
+        {
+            var kth = scores.topk(_options.TopK).values[-1];
+            scores = scores.masked_fill(scores < kth, float.NegativeInfinity);
+        }
+        if (_options.TopP < 1.0)
+        {
+            var (sorted, order) = scores.sort(descending: true);
+            var cumulative = sorted.softmax(0).cumsum(0);
+            // Drop a token when the tokens before it already reach p (the first token always stays).
+            var drop = (cumulative - sorted.softmax(0)) >= _options.TopP;
+            var dropInOriginalOrder = zeros_like(drop).scatter(0, order, drop);
+            scores = scores.masked_fill(dropInOriginalOrder, float.NegativeInfinity);
+        }
+        var probs = scores.softmax(0);
+        return (int)multinomial(probs, 1, replacement: false, generator: _generator).item<long>();
+    }
+
+    public void Dispose() => _generator.Dispose();
+}
