@@ -1,0 +1,24 @@
+using Sift.Native;
+
+namespace Sift.Bench;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        TorchRuntime.Initialize();
+        var which = args.Length > 0 ? args[0] : "help";
+        switch (which)
+        {
+            case "matmul":
+                Console.WriteLine($"matmul 2048^3 fp32: {MatmulPeak.GflopsPerSecond(TorchSharp.torch.ScalarType.Float32):F0} GFLOP/s");
+                Console.WriteLine($"matmul 2048^3 bf16: {MatmulPeak.GflopsPerSecond(TorchSharp.torch.ScalarType.BFloat16):F0} GFLOP/s");
+                return 0;
+            case "inference":
+                return InferenceBench.Run(args[1..]);
+            default:
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N]");
+                return 2;
+        }
+    }
+}
