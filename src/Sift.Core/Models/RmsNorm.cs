@@ -22,8 +22,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var x32 = x.to_type(ScalarType.Float32);
+        bool fp32 = x.dtype == ScalarType.Float32;
+        var x32 = fp32 ? x : x.to_type(ScalarType.Float32);
         var normed = x32 * (x32.square().mean([-1], keepdim: true) + _eps).rsqrt();
-        return (_weight * normed.to_type(x.dtype)).MoveToOuterDisposeScope();
+        return (_weight * (fp32 ? normed : normed.to_type(x.dtype))).MoveToOuterDisposeScope();
     }
 }
