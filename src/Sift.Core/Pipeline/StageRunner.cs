@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sift.IO;
+
+namespace Sift.Pipeline;
+
+/// <summary>What happened to a stage in one run of the graph.</summary>
+public enum StageOutcome { Ran, Cached, Planned }
+
+public sealed record StageResult(string Name, string Key, string OutputDir, StageOutcome Outcome);
+
+/// <summary>
+/// Runs stages in dependency order. A stage's output folder is named by its cache key; a stage
+/// whose folder holds a completion record with that key is skipped. Work happens in a temporary
+/// folder renamed into place when done, so an interrupted stage leaves nothing that looks finished.
+/// </summary>
+public static class StageRunner
+{
+    private const string CompletionFile = "stage.json";
+
+    public static IReadOnlyList<StageResult> Run(IReadOnlyList<Stage> stages, string runDir, bool dryRun, IProgress<string> log)
+    {
+        var byName = new Dictionary<string, Stage>();
+        foreach (var s in stages)
+            if (!byName.TryAdd(s.Name, s)) throw new SiftException($"two stages are named '{s.Name}'; stage names must be unique");
+        var order = TopologicalOrder(stages, byName);
+        var keys = new Dictionary<string, string>();
+        var outputs = new Dictionary<string, string>();
+        var results = new List<StageResult>();
+        foreach (var stage in order)
+        {
+            var key = Key(stage, keys);
+            keys[stage.Name] = key;
+            var outDir = Path.Combine(runDir, $"{stage.Name}-{key[..12]}");
+            outputs[stage.Name] = outDir;
+            if (IsComplete(outDir, key))
+            {
+                log.Report($"[{stage.Name}] cached ({outDir})");
+                results.Add(new(stage.Name, key, outDir, StageOutcome.Cached));
+                continue;
+            }
+            if (dryRun)
+            {
+                log.Report($"[{stage.Name}] would run: {stage.Kind} -> {outDir}");
+                results.Add(new(stage.Name, key, outDir, StageOutcome.Planned));
+                continue;
+            }
+            log.Report($"[{stage.Name}] running {stage.Kind}");
+            var work = outDir + ".partial";
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            Directory.CreateDirectory(work);
+            var deps = stage.DependsOn.ToDictionary(d => d, d => outputs[d]);
+            stage.Run(new StageContext(work, deps, log));
+            AtomicFile.WriteAllText(Path.Combine(work, CompletionFile), new JsonObject
+            {
+                ["stage"] = stage.Name, ["kind"] = stage.Kind, ["key"] = key,
+                ["settings"] = stage.Settings.DeepClone(), ["depends_on"] = new JsonArray(stage.DependsOn.Select(d => (JsonNode)d).ToArray()),
+                ["finished_utc"] = DateTime.UtcNow.ToString("O"),
+            }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+            Directory.Move(work, outDir);
+            results.Add(new(stage.Name, key, outDir, StageOutcome.Ran));
+        }
+        return results;
+    }
+
+    private static string Key(Stage stage, IReadOnlyDictionary<string, string> upstreamKeys)
+    {
+        var material = new JsonObject
+        {
+            ["kind"] = stage.Kind,
+            ["settings"] = stage.Settings.DeepClone(),
+            ["inputs"] = new JsonArray(stage.InputFiles.Order(StringComparer.Ordinal).Select(f => (JsonNode)ContentHash.OfPath(f)).ToArray()),
+            ["upstream"] = new JsonArray(stage.DependsOn.Select(d => (JsonNode)$"{d}:{upstreamKeys[d]}").ToArray()),
+        };
+        return ContentHash.OfString(material.ToJsonString());
+    }
+
+    private static bool IsComplete(string outDir, string key)
+    {
+        var path = Path.Combine(outDir, CompletionFile);
+        if (!File.Exists(path)) return false;
+        try { return JsonNode.Parse(File.ReadAllText(path))?["key"]?.GetValue<string>() == key; }
+        catch (JsonException) { return false; }
+    }
+
+    private static List<Stage> TopologicalOrder(IReadOnlyList<Stage> stages, IReadOnlyDictionary<string, Stage> byName)
+    {
+        var order = new List<Stage>();
+        var state = new Dictionary<string, int>(); // 1 = visiting, 2 = done
+        void Visit(Stage s, string? from)
+        {
+            if (state.GetValueOrDefault(s.Name) == 2) return;
+            if (state.GetValueOrDefault(s.Name) == 1) throw new SiftException($"stages form a cycle through '{s.Name}'; a stage cannot depend on its own output");
+            state[s.Name] = 1;
+            foreach (var d in s.DependsOn)
+                Visit(byName.TryGetValue(d, out var dep) ? dep : throw new SiftException($"stage '{s.Name}' depends on '{d}', which is not a stage of this recipe"), s.Name);
+            state[s.Name] = 2;
+            order.Add(s);
+        }
+        foreach (var s in stages) Visit(s, null);
+        return order;
+    }
+}
