@@ -14,7 +14,7 @@ public abstract class ConversationWriter : IDisposable
     public static ConversationWriter Create(DataFileFormat format, Stream stream, string outputPath) => format switch
     {
         DataFileFormat.Jsonl => new JsonlConversationWriter(stream),
-        DataFileFormat.JsonlZst => new JsonlConversationWriter(new ZstdSharp.CompressionStream(stream, 3), ownsStream: true),
+        DataFileFormat.JsonlZst => new JsonlConversationWriter(new ZstdSharp.CompressionStream(stream, 3, leaveOpen: true), ownsStream: true),
         DataFileFormat.Parquet => new ParquetConversationWriter(stream, outputPath),
         _ => throw new SiftException($"{outputPath}: cannot write {DataFileFormats.Name(format)}; use .jsonl, .jsonl.zst or .parquet."),
     };

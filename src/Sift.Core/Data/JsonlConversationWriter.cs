@@ -9,6 +9,7 @@ public sealed class JsonlConversationWriter : ConversationWriter
     private readonly Stream _stream;
     private readonly bool _ownsStream;
     private readonly Utf8JsonWriter _writer;
+    private bool _closed;
 
     public JsonlConversationWriter(Stream stream, bool ownsStream = false)
     {
@@ -40,12 +41,16 @@ public sealed class JsonlConversationWriter : ConversationWriter
     {
         _writer.Flush();
         _stream.Flush();
-        if (_ownsStream) _stream.Dispose(); // a compression stream writes its final frame on dispose
+        Close();
     }
 
-    public override void Dispose()
+    public override void Dispose() => Close();
+
+    private void Close()
     {
+        if (_closed) return;
+        _closed = true;
         _writer.Dispose();
-        if (_ownsStream) _stream.Dispose();
+        if (_ownsStream) _stream.Dispose(); // a compression stream writes its final frame here
     }
 }
