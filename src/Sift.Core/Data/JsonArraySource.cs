@@ -6,8 +6,8 @@ namespace Sift.Data;
 /// Streams the elements of one top-level JSON array with Utf8JsonReader over a growing window,
 /// so the file never has to fit in memory; one element (up to the size limit) is held at a time.
 /// Each element's source line is the line its first byte is on. An element over the limit becomes
-/// a problem record. A syntax error ends the read with a SiftException: inside one array there is
-/// no safe place to resume.
+/// a problem record and is skipped (holding at most its longest single string). A syntax error
+/// ends the read with a SiftException: inside one array there is no safe place to resume.
 /// </summary>
 internal sealed class JsonArraySource
 {
@@ -118,10 +118,15 @@ internal sealed class JsonArraySource
         _start -= keep;
         _elementStart -= keep;
         _countedTo = 0;
-        if (_end == _buffer.Length) Array.Resize(ref _buffer, (int)Math.Min(_buffer.Length * 2L, _max + 2L));
         if (_end == _buffer.Length)
-            throw new SiftException($"{_file}:{_lineAtCounted}: a single JSON value is longer than the limit of {_max:N0} bytes " +
-                                    "(max_record_bytes); raise the limit if such examples are intended.");
+        {
+            // Utf8JsonReader needs a whole token in view, so skipping an oversize element may still need
+            // room for its longest single string; only that much is held, never the whole element.
+            long cap = _oversize ? Array.MaxLength : _max + 2L;
+            Array.Resize(ref _buffer, (int)Math.Min(_buffer.Length * 2L, cap));
+        }
+        if (_end == _buffer.Length)
+            throw new SiftException($"{_file}:{_lineAtCounted}: a single JSON value is too long to read ({_end:N0} bytes).");
         int read = _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (read == 0) _eof = true;
         _end += read;
