@@ -1,0 +1,157 @@
+using System.Text.Json;
+
+namespace Sift.Tests.Reference;
+
+/// <summary>
+/// Checks the committed PyTorch reference fixtures (tests/data/reference, made by make_reference.py)
+/// are internally consistent and agree with llama2.c's oracle, before any parity test relies on them.
+/// </summary>
+public class ReferenceFixtureTests
+{
+    private static readonly string Root = Path.Combine(Paths.TestData, "reference");
+
+    public static TheoryData<string> Variants => new()
+    {
+        "llama-gqa", "llama3-rope", "qwen2-bias", "smollm-tied", "mistral", "headdim", "llama-bf16",
+    };
+
+    private sealed record Dims(int D, int Inter, int Heads, int Kv, int HeadDim, int Vocab, int Layers,
+        bool Tied, string Dtype, string ModelType, int Bos);
+
+    private static Dims ReadDims(string variant)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, variant, "config.json")));
+        var c = doc.RootElement;
+        int d = c.GetProperty("hidden_size").GetInt32(), heads = c.GetProperty("num_attention_heads").GetInt32();
+        var headDim = c.TryGetProperty("head_dim", out var hd) ? hd.GetInt32() : d / heads;
+        var dtype = c.GetProperty("torch_dtype").GetString() switch
+        {
+            "float32" => "F32",
+            "bfloat16" => "BF16",
+            var other => throw new InvalidOperationException($"{variant}: torch_dtype {other}"),
+        };
+        return new Dims(d, c.GetProperty("intermediate_size").GetInt32(), heads,
+            c.GetProperty("num_key_value_heads").GetInt32(), headDim, c.GetProperty("vocab_size").GetInt32(),
+            c.GetProperty("num_hidden_layers").GetInt32(), c.GetProperty("tie_word_embeddings").GetBoolean(),
+            dtype, c.GetProperty("model_type").GetString()!, c.GetProperty("bos_token_id").GetInt32());
+    }
+
+    private static Dictionary<string, long[]> ExpectedWeightShapes(Dims m)
+    {
+        var shapes = new Dictionary<string, long[]> { ["model.embed_tokens.weight"] = [m.Vocab, m.D], ["model.norm.weight"] = [m.D] };
+        long q = m.Heads * m.HeadDim, kv = m.Kv * m.HeadDim;
+        for (var i = 0; i < m.Layers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            shapes[p + "input_layernorm.weight"] = [m.D];
+            shapes[p + "post_attention_layernorm.weight"] = [m.D];
+            shapes[p + "self_attn.q_proj.weight"] = [q, m.D];
+            shapes[p + "self_attn.k_proj.weight"] = [kv, m.D];
+            shapes[p + "self_attn.v_proj.weight"] = [kv, m.D];
+            shapes[p + "self_attn.o_proj.weight"] = [m.D, q];
+            shapes[p + "mlp.gate_proj.weight"] = [m.Inter, m.D];
+            shapes[p + "mlp.up_proj.weight"] = [m.Inter, m.D];
+            shapes[p + "mlp.down_proj.weight"] = [m.D, m.Inter];
+            if (m.ModelType == "qwen2")
+            {
+                shapes[p + "self_attn.q_proj.bias"] = [q];
+                shapes[p + "self_attn.k_proj.bias"] = [kv];
+                shapes[p + "self_attn.v_proj.bias"] = [kv];
+            }
+        }
+        if (!m.Tied) shapes["lm_head.weight"] = [m.Vocab, m.D];
+        return shapes;
+    }
+
+    private static int ElementSize(string dtype) => dtype switch { "F32" => 4, "BF16" => 2, "I64" => 8, _ => 0 };
+
+    private static void AssertWellFormed(FixtureFile file)
+    {
+        Assert.Equal(0, file.HeaderLength % 8);
+        long next = 0;
+        foreach (var (name, e) in file.Tensors.OrderBy(t => t.Value.Start))
+        {
+            Assert.True(e.Start == next, $"{name} starts at {e.Start}, expected {next}");
+            Assert.Equal(e.Shape.Aggregate(1L, (a, b) => a * b) * ElementSize(e.Dtype), e.End - e.Start);
+            next = e.End;
+        }
+        Assert.Equal(file.DataLength, next);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ModelWeightsMatchTheirConfig(string variant)
+    {
+        var m = ReadDims(variant);
+        var file = new FixtureFile(Path.Combine(Root, variant, "model.safetensors"));
+        AssertWellFormed(file);
+        var expected = ExpectedWeightShapes(m);
+        Assert.Equal(expected.Keys.Order(), file.Tensors.Keys.Order());
+        foreach (var (name, shape) in expected)
+        {
+            Assert.Equal(shape, file.Tensors[name].Shape);
+            Assert.Equal(m.Dtype, file.Tensors[name].Dtype);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ExpectedOutputsHaveTheDocumentedShapes(string variant)
+    {
+        var m = ReadDims(variant);
+        var file = new FixtureFile(Path.Combine(Root, variant, "expected.safetensors"));
+        AssertWellFormed(file);
+        Assert.Equal([2L, 9], file.Tensors["input_ids"].Shape);
+        Assert.Equal([2L, 9, m.Vocab], file.Tensors["logits"].Shape);
+        Assert.Equal([2L, 9, m.D], file.Tensors["hidden"].Shape);
+        Assert.Equal([1L, 12], file.Tensors["greedy_ids"].Shape);
+        var ids = file.ReadInt64("input_ids");
+        Assert.Equal(m.Bos, ids[0]);
+        Assert.NotEqual(ids[..9], ids[9..]);
+        Assert.All(ids.Concat(file.ReadInt64("greedy_ids")), id => Assert.InRange(id, 0, m.Vocab - 1));
+        Assert.True(new FileInfo(Path.Combine(Root, variant, "model.safetensors")).Length < 150_000);
+    }
+
+    [Fact]
+    public void Llama3InverseFrequenciesFollowTheThreeRegimes()
+    {
+        // Recomputed here, independently of the script, from the llama3 rule in transformers' modeling_rope_utils.
+        var file = new FixtureFile(Path.Combine(Root, "llama3-rope", "expected.safetensors"));
+        var stored = file.ReadFloat32("inv_freq");
+        const int headDim = 16;
+        const double theta = 500000, factor = 8, low = 1, high = 4, oldContext = 64;
+        Assert.Equal(headDim / 2, stored.Length);
+        var regimes = new HashSet<string>();
+        for (var j = 0; j < stored.Length; j++)
+        {
+            var f = Math.Pow(theta, -2.0 * j / headDim);
+            var wavelength = 2 * Math.PI / f;
+            double scaled;
+            if (wavelength < oldContext / high) { scaled = f; regimes.Add("kept"); }
+            else if (wavelength > oldContext / low) { scaled = f / factor; regimes.Add("divided"); }
+            else
+            {
+                var smooth = (oldContext / wavelength - low) / (high - low);
+                scaled = (1 - smooth) * f / factor + smooth * f;
+                regimes.Add("blended");
+            }
+            Assert.Equal(scaled, stored[j], scaled * 1e-6);
+        }
+        Assert.Equal(3, regimes.Count);
+    }
+
+    [Fact]
+    public void Stories260kGreedyContinuationMatchesLlama2cOracle()
+    {
+        var file = new FixtureFile(Path.Combine(Root, "stories260k", "expected.safetensors"));
+        Assert.Equal([1L, 403, 407, 261, 378], file.ReadInt64("input_ids"));
+        Assert.Equal([1L, 5, 512], file.Tensors["logits"].Shape);
+        Assert.Equal([1L, 5, 64], file.Tensors["hidden"].Shape);
+        // run.c's greedy ids from BOS start with the prompt "Once upon a time" (403 407 261 378),
+        // so its ids 5..36 are the 32-step continuation of the same prompt.
+        var oracle = File.ReadAllText(Paths.Asset("reference", "llama2c", "oracle", "stories260K_greedy_ids_n64.txt"))
+            .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+        Assert.Equal([403L, 407, 261, 378], oracle[..4]);
+        Assert.Equal(oracle[4..36], file.ReadInt64("greedy_ids"));
+    }
+}
