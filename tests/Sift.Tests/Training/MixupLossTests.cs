@@ -1,0 +1,73 @@
+using Sift.Training.Objectives;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Sift.Tests.Training;
+
+public class MixupLossTests
+{
+    // B = 2 rows of T = 5, D = 3, V = 4. Row 0 (confident) has response positions 1..3, row 1 (unconfident) 6..7.
+    private static (Tensor Hidden, Tensor Targets, Tensor Head) Inputs(bool requiresGrad = false)
+    {
+        var g = new Generator(3);
+        var hidden = randn([2, 5, 3], generator: g).requires_grad_(requiresGrad);
+        var targets = tensor(new long[] { 0, 2, 1, 3, 0, 0, 3, 1, 0, 0 }).reshape(2, 5);
+        var head = randn([4, 3], generator: g).requires_grad_(requiresGrad);
+        return (hidden, targets, head);
+    }
+
+    [Fact]
+    public void SoftTargetCrossEntropyEqualsTheLambdaWeightedHardOnes()
+    {
+        var (h, y, w) = Inputs();
+        var pair = new MixupPair([1, 2, 3], [6, 7], 0.3);
+        var (sum, tokens) = MixupLoss.Compute(h, y, w, [pair]);
+        Assert.Equal(2, tokens); // truncated to the shorter response
+
+        // Written out with explicit soft targets: -Σ_n Ỹ_n · log softmax(W Z̃_n).
+        var flat = h.reshape(-1, 3);
+        double expected = 0;
+        for (int n = 0; n < 2; n++)
+        {
+            long pc = pair.ConfidentPositions[n], pu = pair.UnconfidentPositions[n];
+            var z = 0.3 * flat[pc] + 0.7 * flat[pu];
+            var logp = F.log_softmax(w.matmul(z), 0);
+            var soft = 0.3 * F.one_hot(y.reshape(-1)[pc], 4).to_type(ScalarType.Float32) + 0.7 * F.one_hot(y.reshape(-1)[pu], 4).to_type(ScalarType.Float32);
+            expected += -(soft * logp).sum().item<float>();
+        }
+        Assert.Equal(expected, sum.item<float>(), 5);
+    }
+
+    [Fact]
+    public void TruncationTakesTheFirstNResponsePositionsOfEach()
+    {
+        var (h, y, w) = Inputs();
+        var (full, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2, 3], [6, 7], 0.5)]);
+        var (explicitFirstTwo, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2], [6, 7], 0.5)]);
+        var (lastTwo, _) = MixupLoss.Compute(h, y, w, [new MixupPair([2, 3], [6, 7], 0.5)]);
+        Assert.Equal(explicitFirstTwo.item<float>(), full.item<float>());
+        Assert.NotEqual(lastTwo.item<float>(), full.item<float>());
+    }
+
+    [Fact]
+    public void GradientsReachBothMembersOfThePairAndTheHead()
+    {
+        var (h, y, w) = Inputs(requiresGrad: true);
+        var (sum, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2, 3], [6, 7], 0.4)]);
+        sum.backward();
+        var grad = h.grad!.reshape(-1, 3);
+        foreach (long p in new long[] { 1, 2, 6, 7 }) Assert.True(grad[p].abs().sum().item<float>() > 0, $"no gradient at {p}");
+        foreach (long p in new long[] { 0, 3, 4, 5, 8, 9 }) Assert.Equal(0f, grad[p].abs().sum().item<float>());
+        Assert.True(w.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void LambdaOneIsPlainCrossEntropyOfTheConfidentExample()
+    {
+        var (h, y, w) = Inputs();
+        var (sum, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2], [6, 7], 1.0)]);
+        var logits = h.reshape(-1, 3).index_select(0, tensor(new long[] { 1, 2 })).matmul(w.t());
+        var ce = F.cross_entropy(logits, y.reshape(-1).index_select(0, tensor(new long[] { 1, 2 })), reduction: nn.Reduction.Sum);
+        Assert.Equal(ce.item<float>(), sum.item<float>(), 5);
+    }
+}
