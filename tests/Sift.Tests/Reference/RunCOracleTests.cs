@@ -1,0 +1,35 @@
+using Sift.Generation;
+using Sift.Models;
+
+namespace Sift.Tests.Reference;
+
+/// <summary>Sift's greedy generation equals llama2.c's run.c, token for token, on real and exported checkpoints.</summary>
+public class RunCOracleTests
+{
+    private static readonly string Stories260KBin = Paths.Asset("models", "stories260K", "stories260K.bin");
+    private static readonly string Stories260KHf = Paths.Asset("models", "stories260K-hf");
+
+    private static int[] OracleIds() =>
+        File.ReadAllText(Paths.Asset("reference", "llama2c", "oracle", "stories260K_greedy_ids_n64.txt"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+
+    private static int[] SiftGreedy(CausalLM model, int[] prompt, int newTokens) =>
+        TextGenerator.Generate(model, prompt, newTokens, new SamplingOptions(), new HashSet<int>()).ToArray();
+
+    [Fact]
+    public void Stories260KGreedyIdsEqualRunC()
+    {
+        using var model = ModelFolder.Load(Stories260KHf);
+        var sift = SiftGreedy(model, [1], 64);
+        Assert.Equal(OracleIds(), sift);
+        Assert.Equal(RunC.GreedyIdsFromBos(Stories260KBin, 512, 64), sift);
+    }
+
+    [Fact]
+    public void CliPrintIdsEqualsRunC()
+    {
+        var (code, stdout, _) = CliRunner.Run("generate", "--model", Stories260KHf, "--prompt-ids", "1", "--max-new-tokens", "64", "--print-ids");
+        Assert.Equal(0, code);
+        Assert.Equal(string.Join(' ', OracleIds()), stdout.Trim());
+    }
+}
