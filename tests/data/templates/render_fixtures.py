@@ -29,6 +29,22 @@ FAMILIES = {
 }
 
 
+# Families whose template strips message content (Llama-2: content.strip(); Llama-3: | trim).
+STRIPPING = {"llama-2", "llama-3"}
+
+# What each family's template renders right after an assistant message's content.
+END_OF_TURN = {
+    "llama-2": " </s>",
+    "llama-3": "<|eot_id|>",
+    "chatml": "<|im_end|>",
+    "qwen2": "<|im_end|>",
+    "qwen2.5": "<|im_end|>",
+    "mistral": "</s>",
+    "mistral-legacy": "</s>",
+    "plain": "</s>",
+}
+
+
 def raise_exception(message):
     raise TemplateError(message)
 
@@ -59,6 +75,12 @@ def main():
                     "add_generation_prompt": add_generation_prompt,
                     "bos_token": bos,
                     "eos_token": eos,
+                    "end_of_turn": END_OF_TURN[family],
+                    # each assistant message's content as the template renders it (Python's str.strip)
+                    "assistant_contents": [
+                        m["content"].strip() if family in STRIPPING else m["content"]
+                        for m in messages if m["role"] == "assistant"
+                    ],
                 }
                 try:
                     case["text"] = template.render(
