@@ -17,13 +17,23 @@ public static class InferenceBench
 
     public static int Run(string[] args)
     {
-        int steps = args.Length > 1 && args[0] == "--steps" ? int.Parse(args[1]) : 256;
+        int steps = int.Parse(args.SkipWhile(a => a != "--steps").Skip(1).FirstOrDefault() ?? "256");
         var config = Stories15M();
         using var model32 = new CausalLM(config);
         model32.InitializeWeights(seed: 0);
         var peak32 = MatmulPeak.GflopsPerSecond(ScalarType.Float32);
         var peak16 = MatmulPeak.GflopsPerSecond(ScalarType.BFloat16);
         Console.WriteLine($"matmul peak: fp32 {peak32:F0} GFLOP/s, bf16 {peak16:F0} GFLOP/s");
+
+        var runC = args.SkipWhile(a => a != "--run-c").Skip(1).FirstOrDefault() ?? Path.Combine("..", "shared", "assets", "reference", "llama2c", "run.c");
+        if (File.Exists(runC))
+        {
+            var checkpoint = Path.Combine(Path.GetTempPath(), $"sift-bench-{Environment.ProcessId}.bin");
+            Sift.Models.Llama2c.Llama2cCheckpoint.Write(checkpoint, config, model32.ExportWeights());
+            var (rate, tokens) = RunCPeer.Decode(RunCPeer.Build(runC), checkpoint, config.VocabSize, steps);
+            Console.WriteLine($"run.c -O3 decode (same weights, 1 thread): {rate:F0} tok/s over {tokens} tokens");
+        }
+        else Console.WriteLine($"run.c not found at {runC}; pass --run-c PATH to compare");
 
         Report("fp32", model32, steps, peak32);
         using var model16 = new CausalLM(config, ScalarType.BFloat16);
