@@ -85,3 +85,21 @@ public class Llama2cCheckpointTests
         Assert.Contains("plain Llama", Assert.Throws<SiftException>(() => Llama2cCheckpoint.Write(Path.Combine(dir, "q.bin"), qwen.Config, qwen.ExportWeights())).Message);
     }
 }
+
+public class ConvertCommandTests
+{
+    [Fact]
+    public void ConvertsFromTheCommandLineAndReportsBadInputInOneLine()
+    {
+        var dir = Path.Combine(Paths.NewTempDir(), "out");
+        var (code, _, stderr) = CliRunner.Run("convert", "llama2c", Paths.Asset("models", "stories260K", "stories260K.bin"), dir, "--tokenizer", Paths.Asset("models", "stories260K", "tok512.model"));
+        Assert.Equal(0, code);
+        Assert.Contains("wrote", stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "model.safetensors")) && File.Exists(Path.Combine(dir, "config.json")));
+
+        (code, _, stderr) = CliRunner.Run("convert", "llama2c", "/no/such.bin", dir);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: llama2.c checkpoint '/no/such.bin' not found", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+}
