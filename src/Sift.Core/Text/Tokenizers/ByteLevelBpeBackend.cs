@@ -38,7 +38,7 @@ internal sealed class ByteLevelBpeBackend : TokenizerBackend
     public override string Description => $"byte-level BPE {_file}";
     public override IReadOnlyDictionary<string, int> AddedTokens => _added;
     public override int MaxVocabularyId => _entries.Length - 1;
-    public override string Normalize(string text) => _nfc ? text.Normalize(NormalizationForm.FormC) : text;
+    public override string Normalize(string text) => _nfc ? UnicodeNfc.Normalize(text) : text;
 
     public override int[] EncodeIds(string text)
     {

@@ -71,7 +71,7 @@ public sealed class ModelTokenizer
         var normalized = _backend.Normalize(text);
         var ids = _backend.EncodeIds(normalized);
         var spans = computeSpans
-            ? TokenSpanAligner.Align(text, normalized, ids, AddedContent, _backend.TokenBytes, _backend.AddsDummyPrefixPerSegment)
+            ? TokenSpanAligner.Align(text, normalized, ids, AddedContent, _backend.TokenBytes, _backend.AddsDummyPrefix, _backend.RemovesExtraSpaces)
             : new TokenSpan[ids.Length];
         if (!addBos || (ids.Length > 0 && ids[0] == BosId)) return new EncodedText(ids, spans);
         int bos = BosId ?? throw new SiftException(
@@ -80,14 +80,15 @@ public sealed class ModelTokenizer
     }
 
     /// <summary>
-    /// Text of the ids. SentencePiece's leading "▁" space is dropped at the start and after each
-    /// special token, where the encoder put it, so Decode(Encode(text)) == text.
+    /// Text of the ids. SentencePiece's leading "▁" space of the first ordinary token is dropped, as
+    /// HF's LlamaTokenizer and spm_decode do; the encoder put it there, so Decode(Encode(text)) == text
+    /// (except for spaces a remove_extra_whitespaces model drops).
     /// </summary>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
         var bytes = new List<byte>();
-        bool atSegmentStart = true;
-        foreach (var id in ids) bytes.AddRange(DecodedBytes(id, skipSpecialTokens, ref atSegmentStart));
+        bool beforeFirstOrdinary = true;
+        foreach (var id in ids) bytes.AddRange(DecodedBytes(id, skipSpecialTokens, ref beforeFirstOrdinary));
         return new UTF8Encoding(false, false).GetString(bytes.ToArray());
     }
 
@@ -121,17 +122,14 @@ public sealed class ModelTokenizer
                 $"tokenizer in {ModelDir} has {VocabSize} ids but config.json vocab_size is {modelVocabSize}: the tokenizer files do not belong to this model.");
     }
 
-    internal byte[] DecodedBytes(int id, bool skipSpecialTokens, ref bool atSegmentStart)
+    internal byte[] DecodedBytes(int id, bool skipSpecialTokens, ref bool beforeFirstOrdinary)
     {
         CheckId(id);
         if (AddedContent(id) is { } content)
-        {
-            atSegmentStart = true;
             return skipSpecialTokens && IsSpecial(id) ? [] : Encoding.UTF8.GetBytes(content);
-        }
         var bytes = _backend.TokenBytes(id) ?? [];
-        if (_backend.AddsDummyPrefixPerSegment && atSegmentStart && bytes.Length > 0 && bytes[0] == (byte)' ') bytes = bytes[1..];
-        if (bytes.Length > 0) atSegmentStart = false;
+        if (_backend.AddsDummyPrefix && beforeFirstOrdinary && bytes.Length > 0 && bytes[0] == (byte)' ') bytes = bytes[1..];
+        beforeFirstOrdinary = false;
         return bytes;
     }
 

@@ -44,10 +44,21 @@ internal sealed class SentencePieceBackend : TokenizerBackend
     public override string Description => $"SentencePiece model {_file}";
     public override IReadOnlyDictionary<string, int> AddedTokens => _added;
     public override int MaxVocabularyId => _pieces.Length - 1;
-    public override bool AddsDummyPrefixPerSegment => _tokenizer.AddDummyPrefix;
+    public override bool AddsDummyPrefix => _tokenizer.AddDummyPrefix;
+    public override bool RemovesExtraSpaces => (_tokenizer.Normalizer as SentencePieceNormalizer)?.RemoveExtraWhiteSpaces ?? false;
 
-    public override int[] EncodeIds(string text) =>
-        [.. _tokenizer.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)];
+    public override int[] EncodeIds(string text)
+    {
+        int[] ids = [.. _tokenizer.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)];
+        // Microsoft.ML.Tokenizers 2.0.1 returns no ids for a text of one character (spaces around it
+        // aside) when the model removes extra whitespace; behind a special token it encodes it right.
+        if (ids.Length == 0 && RemovesExtraSpaces && text.Trim(' ').Length > 0 && _added.TryGetValue(_tokenizer.BeginningOfSentenceToken, out var bos))
+        {
+            var behindBos = _tokenizer.EncodeToIds(_tokenizer.BeginningOfSentenceToken + text.Trim(' '), false, false);
+            if (behindBos.Count > 0 && behindBos[0] == bos) ids = [.. behindBos.Skip(1)];
+        }
+        return ids;
+    }
 
     public override string? VocabularyEntry(int id) => id >= 0 && id < _pieces.Length ? _pieces[id] : null;
 

@@ -13,7 +13,7 @@ public sealed class StreamingDecoder
     private readonly ModelTokenizer _tokenizer;
     private readonly bool _skipSpecialTokens;
     private readonly Decoder _utf8 = new UTF8Encoding(false, false).GetDecoder();
-    private bool _atSegmentStart = true;
+    private bool _beforeFirstOrdinary = true;
 
     internal StreamingDecoder(ModelTokenizer tokenizer, bool skipSpecialTokens)
     {
@@ -24,7 +24,7 @@ public sealed class StreamingDecoder
     /// <summary>The text completed by this id (possibly empty).</summary>
     public string Push(int id)
     {
-        var bytes = _tokenizer.DecodedBytes(id, _skipSpecialTokens, ref _atSegmentStart);
+        var bytes = _tokenizer.DecodedBytes(id, _skipSpecialTokens, ref _beforeFirstOrdinary);
         return Decode(bytes, flush: false);
     }
 

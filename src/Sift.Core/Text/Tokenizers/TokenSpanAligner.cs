@@ -14,32 +14,38 @@ internal static class TokenSpanAligner
     /// <param name="normalized">the string the tokenizer saw (NFC for some tokenizers; usually the same as text).</param>
     /// <param name="addedContent">the text of an added token for its id, or null for an ordinary token.</param>
     /// <param name="tokenBytes">the bytes of an ordinary token.</param>
-    /// <param name="dummyPrefixPerSegment">SentencePiece: the first token of the text and of every stretch after an added token starts with a space that is not in the text.</param>
+    /// <param name="dummyPrefix">SentencePiece: the first ordinary token starts with a space that is not in the text.</param>
+    /// <param name="spacesDropped">SentencePiece with remove_extra_whitespaces: spaces of the text may be missing from the tokens.</param>
     public static TokenSpan[] Align(string text, string normalized, IReadOnlyList<int> ids,
-        Func<int, string?> addedContent, Func<int, byte[]?> tokenBytes, bool dummyPrefixPerSegment)
+        Func<int, string?> addedContent, Func<int, byte[]?> tokenBytes, bool dummyPrefix, bool spacesDropped)
     {
         var bytes = Encoding.UTF8.GetBytes(normalized);
         var byteSpans = new (int Start, int End)[ids.Count];
         int cursor = 0;
-        bool segmentStart = true;
+        bool firstOrdinary = true;
         for (int t = 0; t < ids.Count; t++)
         {
             ReadOnlySpan<byte> token;
-            if (addedContent(ids[t]) is { } content)
-            {
-                token = Encoding.UTF8.GetBytes(content);
-                segmentStart = true;
-            }
+            if (addedContent(ids[t]) is { } content) token = Encoding.UTF8.GetBytes(content);
             else
             {
                 token = tokenBytes(ids[t]) ?? throw Mismatch(ids, t, cursor, normalized, "has no bytes");
-                if (dummyPrefixPerSegment && segmentStart && token.Length > 0 && token[0] == (byte)' ') token = token[1..];
-                segmentStart = false;
+                if (dummyPrefix && firstOrdinary && token.Length > 0 && token[0] == (byte)' ') token = token[1..];
+                firstOrdinary = false;
             }
+            int start = cursor;
+            // Spaces the tokenizer dropped belong to the token after them, so the spans still tile the text.
+            while (spacesDropped && !bytes.AsSpan(cursor).StartsWith(token) && cursor < bytes.Length && bytes[cursor] == (byte)' ') cursor++;
             if (!bytes.AsSpan(cursor).StartsWith(token)) throw Mismatch(ids, t, cursor, normalized, "does not match the text there");
-            byteSpans[t] = (cursor, cursor + token.Length);
             cursor += token.Length;
+            byteSpans[t] = (start, cursor);
         }
+        if (spacesDropped)
+            while (cursor < bytes.Length && bytes[cursor] == (byte)' ')
+            {
+                cursor++;
+                if (ids.Count > 0) byteSpans[^1].End = cursor;
+            }
         if (cursor != bytes.Length) throw Mismatch(ids, ids.Count, cursor, normalized, "end before the text does");
 
         var charAt = CompletedCharsByByte(normalized, bytes.Length);
@@ -84,7 +90,7 @@ internal static class TokenSpanAligner
         {
             var element = (string)elements.Current;
             int textStart = elements.ElementIndex, textEnd = textStart + element.Length;
-            var norm = element.Normalize(NormalizationForm.FormC);
+            var norm = UnicodeNfc.Normalize(element);
             if (n + norm.Length > normalized.Length || string.CompareOrdinal(normalized, n, norm, 0, norm.Length) != 0)
                 return Proportional(text.Length, normalized.Length);
             map[n] = textStart;

@@ -26,11 +26,17 @@ internal abstract class TokenizerBackend
     public abstract byte[]? TokenBytes(int id);
 
     /// <summary>
-    /// SentencePiece adds a space in front of the text and of every stretch between added tokens
-    /// (as the Llama "legacy" tokenizers do); that space is not in the text, so offsets skip it
-    /// and decoding drops it again.
+    /// SentencePiece puts a space ("▁") in front of the first ordinary token of the text, also when
+    /// special tokens come before it; that space is not in the text, so offsets skip it and
+    /// decoding drops it again.
     /// </summary>
-    public virtual bool AddsDummyPrefixPerSegment => false;
+    public virtual bool AddsDummyPrefix => false;
+
+    /// <summary>
+    /// SentencePiece models trained with remove_extra_whitespaces drop leading and trailing spaces
+    /// and shorten runs of spaces to one; offsets then give the dropped spaces to the next token.
+    /// </summary>
+    public virtual bool RemovesExtraSpaces => false;
 
     /// <summary>The text the tokenizer really sees (Unicode NFC for Qwen2-style files); the text itself otherwise.</summary>
     public virtual string Normalize(string text) => text;
