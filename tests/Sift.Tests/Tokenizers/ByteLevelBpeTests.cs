@@ -131,6 +131,35 @@ public class ByteLevelBpeTests
     }
 
     [Fact]
+    public void Ignore_merges_takes_whole_pieces_from_the_vocabulary()
+    {
+        // Llama 3 sets ignore_merges: a piece that is a vocabulary entry is one token even where no
+        // chain of merges builds it. "Ġzqxv" (" zqxv") is added to the vocabulary without merges.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(FixtureDir("qwen-style-gpt2"), "tokenizer.json")))!;
+        var vocab = json["model"]!["vocab"]!.AsObject();
+        int newId = vocab.Count;   // ids run 0..Count-1, the added tokens come after them
+        foreach (var added in json["added_tokens"]!.AsArray()) added!["id"] = added["id"]!.GetValue<int>() + 1;
+        vocab["Ġzqxv"] = newId;
+
+        var without = Paths.NewTempDir("sift-bpe");
+        File.WriteAllText(Path.Combine(without, "tokenizer.json"), json.ToJsonString());
+        var merged = ModelTokenizer.Load(without).Encode("a zqxv", addBos: false);
+        Assert.True(merged.Length > 2);
+        Assert.DoesNotContain(newId, merged);
+
+        json["model"]!["ignore_merges"] = true;
+        var with = Paths.NewTempDir("sift-bpe");
+        File.WriteAllText(Path.Combine(with, "tokenizer.json"), json.ToJsonString());
+        var tokenizer = ModelTokenizer.Load(with);
+        Assert.Equal([97, newId], tokenizer.Encode("a zqxv", addBos: false));
+        Assert.Equal(merged[..1], tokenizer.Encode("a", addBos: false));
+        Assert.Equal([newId + 2, 97, newId], tokenizer.Encode("<|im_start|>a zqxv", addBos: false));
+        // Pieces that are not whole entries still go through the merges.
+        Assert.Equal(ModelTokenizer.Load(without).Encode("Hello world", false), tokenizer.Encode("Hello world", false));
+        SpanChecks.AssertExact(tokenizer, "<|im_start|>a zqxv, Hello world");
+    }
+
+    [Fact]
     public void Streaming_holds_back_an_unfinished_character()
     {
         var tokenizer = Tokenizer("gpt2");

@@ -79,7 +79,7 @@ internal sealed class TokenizerJsonFile
         switch (type)
         {
             case "Sequence":
-                foreach (var part in (component.Property("pretokenizers") ?? default).EnumerateArray()) AddSteps(part, steps, path);
+                foreach (var part in Parts(component, "pretokenizers")) AddSteps(part, steps, path);
                 break;
             case "ByteLevel":
                 if (component.BoolProperty("add_prefix_space") == true)
@@ -96,6 +96,9 @@ internal sealed class TokenizerJsonFile
                 throw new SiftException($"{path}: pre_tokenizer \"{type}\" is not supported (supported: Sequence, Split, ByteLevel, Digits); {Supported}.");
         }
     }
+
+    private static IEnumerable<JsonElement> Parts(JsonElement sequence, string listName) =>
+        sequence.Property(listName) is { ValueKind: JsonValueKind.Array } list ? list.EnumerateArray() : [];
 
     private static PreTokenizerStep ReadSplit(JsonElement split, string path)
     {
@@ -129,7 +132,7 @@ internal sealed class TokenizerJsonFile
         if (type == "Sequence")
         {
             bool nfc = false;
-            foreach (var part in (n.Property("normalizers") ?? default).EnumerateArray()) nfc |= ReadNormalizer(part, path);
+            foreach (var part in Parts(n, "normalizers")) nfc |= ReadNormalizer(part, path);
             return nfc;
         }
         throw new SiftException($"{path}: normalizer \"{type}\" is not supported for byte-level BPE (supported: none, NFC); {Supported}.");
