@@ -7,6 +7,7 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return GenerateCommand.Create();
         yield return ConvertCommand.Create();
         yield return DataCommand.Create();
     }

@@ -24,4 +24,22 @@ public class RunCOracleTests
         Assert.Equal(OracleIds(), sift);
         Assert.Equal(RunC.GreedyIdsFromBos(Stories260KBin, 512, 64), sift);
     }
+
+    [Fact]
+    public void CliGeneratePrintsRunCsContinuationOfATextPrompt()
+    {
+        var expected = File.ReadAllText(Paths.Asset("reference", "llama2c", "oracle", "stories260K_greedy_prompt_n64.txt"));
+        // run.c -n 64 runs 64 positions from BOS: the 4 prompt tokens are forced, then 60 are generated.
+        var (code, stdout, _) = CliRunner.Run("generate", "--model", Stories260KHf, "--prompt", "Once upon a time", "--max-new-tokens", "60", "--temperature", "0");
+        Assert.Equal(0, code);
+        Assert.Equal(expected.TrimEnd('\n'), "Once upon a time" + stdout.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public void CliPrintIdsEqualsRunC()
+    {
+        var (code, stdout, _) = CliRunner.Run("generate", "--model", Stories260KHf, "--prompt-ids", "1", "--max-new-tokens", "64", "--print-ids");
+        Assert.Equal(0, code);
+        Assert.Equal(string.Join(' ', OracleIds()), stdout.Trim());
+    }
 }

@@ -1,0 +1,29 @@
+namespace Sift.Data.Batching;
+
+/// <summary>
+/// The order in which examples are batched in one epoch, deterministic in (seed, epoch): shuffle,
+/// then within windows of many batches sort by length so each batch holds similar lengths (less
+/// padding), then shuffle the batches.
+/// </summary>
+public static class BatchPlanner
+{
+    public const int GroupWindowBatches = 50;
+
+    public static List<int[]> LengthGrouped(IReadOnlyList<int> lengths, int batchSize, long seed, int epoch)
+    {
+        if (batchSize < 1) throw new SiftException($"batch size must be at least 1, got {batchSize}");
+        var rng = new Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17)));
+        var order = Enumerable.Range(0, lengths.Count).ToArray();
+        rng.Shuffle(order);
+        var batches = new List<int[]>();
+        int window = batchSize * GroupWindowBatches;
+        for (int w = 0; w < order.Length; w += window)
+        {
+            var group = order.Skip(w).Take(window).OrderBy(i => lengths[i]).ThenBy(i => i).ToArray();
+            for (int b = 0; b < group.Length; b += batchSize) batches.Add(group.Skip(b).Take(batchSize).ToArray());
+        }
+        var shuffled = batches.ToArray();
+        rng.Shuffle(shuffled);
+        return [.. shuffled];
+    }
+}
