@@ -16,8 +16,10 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "train":
+                return TrainingBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N]");
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]");
                 return 2;
         }
     }

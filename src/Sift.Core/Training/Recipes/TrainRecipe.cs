@@ -18,8 +18,8 @@ public sealed record DataSection(
 /// <summary>The loss: NTP, NEFTune, or SFTMix with its split and mixup settings.</summary>
 public sealed record ObjectiveSection(ObjectiveKind Kind, NeftuneOptions? Neftune, SftMixSection? SftMix);
 
-/// <summary>SFTMix (methods.md Part A): the confident/unconfident split and the mixup term.</summary>
-public sealed record SftMixSection(string Split, double Alpha, double Mu, bool PairByLength);
+/// <summary>SFTMix (methods.md Part A): the confident and unconfident halves (data files, e.g. from `sift select --policy median`) and the mixup term.</summary>
+public sealed record SftMixSection(string Confident, string Unconfident, SftMixOptions Options);
 
 /// <summary>
 /// A resolved `sift train` / `sift pretrain` recipe: every setting with its default filled in.
@@ -66,6 +66,7 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         if (!pretrain && model.Path == null) throw new SiftException("model is required: the Hugging Face folder of the model to fine-tune");
         if (pretrain && model.Tokenizer == null && model.Path == null) throw new SiftException("tokenizer is required for pretrain: a folder with tokenizer.json or tokenizer.model");
 
+        var kind = c.Enum("objective.name", ObjectiveKind.Ntp, Objectives);
         var tokenization = new TokenizationOptions
         {
             MaxLength = c.Int("data.max_length", 1024),
@@ -75,12 +76,11 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         };
         tokenization.Validate();
         var data = new DataSection(
-            c.RequiredString("data.train", "the training data file (data.train)"), c.String("data.eval"), c.Double("data.eval_fraction", 0),
+            kind == ObjectiveKind.SftMix ? c.String("data.train", "")! : c.RequiredString("data.train", "the training data file (data.train)"), c.String("data.eval"), c.Double("data.eval_fraction", 0),
             DataLayoutNames.Parse(c.String("data.format", "auto")!), c.String("data.columns"), c.String("data.template"),
             tokenization, c.Bool("data.skip_invalid", false), c.String("data.cache_dir"));
         if (data.EvalFraction is < 0 or >= 1) throw new SiftException($"data.eval_fraction must be in [0, 1), got {data.EvalFraction}");
 
-        var kind = c.Enum("objective.name", ObjectiveKind.Ntp, Objectives);
         NeftuneOptions? neftune = null;
         if (kind == ObjectiveKind.Neftune || c.Has("objective.neftune_noise_alpha"))
         {
@@ -90,15 +90,18 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         SftMixSection? sftmix = null;
         if (kind == ObjectiveKind.SftMix)
         {
-            sftmix = new SftMixSection(
-                c.RequiredString("objective.split", "the confident/unconfident split made by `sift select --policy median` (its manifest.json)"),
+            var options = new SftMixOptions(
                 c.Double("objective.mixup_alpha", 0.5), c.Double("objective.mixup_weight", 0.2), c.String("objective.pairing", "random") switch
                 {
                     "random" => false, "length" => true,
                     var other => throw new SiftException($"objective.pairing must be random or length, got '{other}'"),
-                });
-            if (!(sftmix.Alpha > 0)) throw new SiftException($"objective.mixup_alpha must be positive, got {sftmix.Alpha}");
-            if (!(sftmix.Mu >= 0)) throw new SiftException($"objective.mixup_weight must be ≥ 0, got {sftmix.Mu}");
+                }, c.Long("objective.diagnostic_steps", 10));
+            if (!(options.Alpha > 0)) throw new SiftException($"objective.mixup_alpha must be positive, got {options.Alpha}");
+            if (!(options.Mu >= 0)) throw new SiftException($"objective.mixup_weight must be ≥ 0, got {options.Mu}");
+            if (options.DiagnosticSteps < 0) throw new SiftException($"objective.diagnostic_steps must be ≥ 0, got {options.DiagnosticSteps}");
+            sftmix = new SftMixSection(
+                c.RequiredString("objective.confident", "the confident half, a data file (e.g. from `sift select --policy median`)"),
+                c.RequiredString("objective.unconfident", "the unconfident half, a data file (e.g. from `sift select --policy median`)"), options);
         }
 
         var precision = c.Enum("precision.dtype", Precision.Float32, Dtypes);
@@ -169,7 +172,11 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         sb.AppendLine("objective:");
         Line("name", Objective.Kind.ToString().ToLowerInvariant());
         if (Objective.Neftune is { } n) { Line("neftune_noise_alpha", n.Alpha); Line("neftune_length", n.Length == NeftuneLength.PerSequence ? "per_sequence" : "padded"); }
-        if (Objective.SftMix is { } m) { Line("split", m.Split); Line("mixup_alpha", m.Alpha); Line("mixup_weight", m.Mu); Line("pairing", m.PairByLength ? "length" : "random"); }
+        if (Objective.SftMix is { } m)
+        {
+            Line("confident", m.Confident); Line("unconfident", m.Unconfident); Line("mixup_alpha", m.Options.Alpha); Line("mixup_weight", m.Options.Mu);
+            Line("pairing", m.Options.PairByLength ? "length" : "random"); Line("diagnostic_steps", m.Options.DiagnosticSteps);
+        }
         sb.AppendLine("optimizer:");
         Line("learning_rate", t.LearningRate); Line("weight_decay", t.WeightDecay); Line("adam_beta1", t.AdamBeta1);
         Line("adam_beta2", t.AdamBeta2); Line("adam_epsilon", t.AdamEpsilon); Line("max_grad_norm", t.MaxGradNorm);

@@ -15,6 +15,8 @@ namespace Sift.Training.Recipes;
 /// <summary>Everything `sift train` and `sift pretrain` do around the trainer: model, tokenizer, data, objective, outputs.</summary>
 public sealed class TrainRun(TrainRecipe recipe)
 {
+    private HashSet<string>? _confidentIds;
+
     public const string RecipeFile = "sift_recipe.yaml";
 
     public Action<StepReport>? OnStep { get; init; }
@@ -93,7 +95,17 @@ public sealed class TrainRun(TrainRecipe recipe)
             OnMessage($"{path}: {set.Report}");
             return set.Examples.ToList();
         }
-        var train = Load(d.Train);
+        List<TokenizedExample> train;
+        if (recipe.Objective.SftMix is { } mix)
+        {
+            if (d.Train.Length > 0) throw new SiftException("with objective sftmix the training data are objective.confident and objective.unconfident; remove data.train");
+            var confident = Load(mix.Confident);
+            _confidentIds = confident.Select(e => e.Id).ToHashSet();
+            train = [.. confident, .. Load(mix.Unconfident)];
+            var overlap = train.Count - train.Select(e => e.Id).Distinct().Count();
+            if (overlap > 0) throw new SiftException($"{mix.Confident} and {mix.Unconfident} share {overlap} example ids; the halves must be disjoint");
+        }
+        else train = Load(d.Train);
         if (d.Eval != null) return (train, Load(d.Eval));
         if (d.EvalFraction <= 0) return (train, []);
         var held = train.Where(e => HeldOut(e.Id, d.EvalFraction)).ToList();
@@ -107,7 +119,7 @@ public sealed class TrainRun(TrainRecipe recipe)
     private ITrainingObjective CreateObjective() => recipe.Objective.Kind switch
     {
         ObjectiveKind.Ntp or ObjectiveKind.Neftune => new NextTokenObjective(recipe.Objective.Neftune),
-        _ => throw new SiftException($"objective {recipe.Objective.Kind} is not available in this build"),
+        _ => new SftMixObjective(_confidentIds!, recipe.Objective.SftMix!.Options),
     };
 
     /// <summary>What must be identical for a checkpoint to be resumed: the recipe without its output settings, and the exact token data.</summary>
