@@ -1,7 +1,7 @@
 """PyTorch eager peer of `sift-bench train`: the same Llama shape, batch, length and step
 (forward, loss on every position, backward, clip, AdamW), written independently in plain torch.
 Run with Debian's python3 (torch 1.13). Prints tok/s of the best timed step and peak RSS."""
-import argparse, math, resource, time
+import argparse, math, os, resource, time
 import torch
 import torch.nn.functional as F
 
@@ -74,7 +74,9 @@ def main():
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--length", type=int, default=512)
     p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("SIFT_THREADS", os.cpu_count())))
     a = p.parse_args()
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     c = CONFIGS[a.model]
     model = Model(c)
