@@ -16,8 +16,10 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "data":
+                return DataBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N]");
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]");
                 return 2;
         }
     }
