@@ -18,8 +18,11 @@ public static class Program
                 return InferenceBench.Run(args[1..]);
             case "train":
                 return TrainingBench.Run(args[1..]);
+            case "data":
+                return DataBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]");
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
+                                        "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]");
                 return 2;
         }
     }
