@@ -10,5 +10,7 @@ public static class CommandCatalog
         yield return GenerateCommand.Create();
         yield return ConvertCommand.Create();
         yield return DataCommand.Create();
+        yield return ScoreCommand.Create();
+        yield return SelectCommand.Create();
     }
 }
