@@ -139,7 +139,8 @@ public static class ScoreTableFiles
     {
         var name = field.Name;
         var type = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        if (type == typeof(string)) return all.Select(v => (string?)v ?? "").ToArray();
+        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
+            return all.Select(v => v switch { string s => s, ReadOnlyMemory<char> m => m.ToString(), _ => "" }).ToArray();
         if (type == typeof(double) || type == typeof(float)) return all.Select(v => v == null ? double.NaN : Convert.ToDouble(v)).ToArray();
         if (type == typeof(long) || type == typeof(int) || type == typeof(short))
         {
