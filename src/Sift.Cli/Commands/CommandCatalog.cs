@@ -12,5 +12,7 @@ public static class CommandCatalog
         yield return DataCommand.Create();
         yield return TrainCommand.Create(pretrain: false);
         yield return TrainCommand.Create(pretrain: true);
+        yield return ScoreCommand.Create();
+        yield return SelectCommand.Create();
     }
 }
