@@ -92,7 +92,8 @@ public sealed class TrainRun(TrainRecipe recipe)
         {
             if (recipe.Pretrain) return PretrainCorpus.Build(path, read, tokenizer, template, d.Tokenization.MaxLength);
             var set = TokenizedDataset.LoadOrBuild(path, read, new ExampleTokenizer(tokenizer, template, d.Tokenization), d.CacheDir);
-            OnMessage($"{path}: {set.Report}");
+            if (set.Cache.Note is { } note) OnMessage(note);
+            OnMessage($"{path}: {set.Report}" + (set.Cache.Hit ? $" (from cache {set.Cache.Path})" : ""));
             return set.Examples.ToList();
         }
         List<TokenizedExample> train;
