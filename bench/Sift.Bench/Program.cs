@@ -16,8 +16,12 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "ckpt":
+                return CheckpointingBench.Run(args[1..]);
+            case "ckpt-step":
+                return CheckpointingBench.Step(args[1..]);
             default:
-                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N]");
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]");
                 return 2;
         }
     }

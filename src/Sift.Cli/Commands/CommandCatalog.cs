@@ -10,5 +10,6 @@ public static class CommandCatalog
         yield return GenerateCommand.Create();
         yield return ConvertCommand.Create();
         yield return DataCommand.Create();
+        yield return LoraCommand.Create();
     }
 }
