@@ -188,6 +188,17 @@ public class LoraAdapterTests
     }
 
     [Fact]
+    public void AnAdaptedModelIsNotSavedAsAPlainFolder()
+    {
+        using var model = Tiny();
+        LoraAdapter.Apply(model, new LoraConfig { R = 4, TargetModules = ["v_proj"] }, seed: 3);
+        var dir = Paths.NewTempDir("sift-lora");
+        var e = Assert.Throws<SiftException>(() => ModelFolder.Save(model, dir));
+        Assert.Contains("'model.layers.0.self_attn.v_proj' carries an adapter", e.Message);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
     public void ApplyingTwiceIsRefused()
     {
         using var model = Tiny();
