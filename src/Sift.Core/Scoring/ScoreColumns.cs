@@ -1,0 +1,46 @@
+namespace Sift.Scoring;
+
+/// <summary>What each score-table column means; written into every table's .meta.json and docs/SCORING.md.</summary>
+public static class ScoreColumns
+{
+    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
+    {
+        ["id"] = "example id (the data file's id field, or the content id)",
+        ["index"] = "0-based position of the example in the data file",
+        ["model"] = "full path of the model folder that scored the example",
+        ["model_base"] = "full path of the base model",
+        ["model_ref"] = "full path of the reference model (the base fine-tuned on the whole pool)",
+        ["n_tokens"] = "number of response (trained) tokens T",
+        ["nll_sum"] = "sum over response tokens of -log p(gold token)",
+        ["loss"] = "L = nll_sum / n_tokens, mean response-token loss",
+        ["perplexity"] = "exp(L)",
+        ["accuracy"] = "share of response tokens whose greedy prediction (argmax) is the gold token",
+        ["direct_nll_sum"] = "IFD: nll_sum of the same response tokens after only the prefix \"### Response:\"",
+        ["direct_loss"] = "IFD: s(A) = direct_nll_sum / n_tokens",
+        ["ifd_loss_ratio"] = "IFD = s(A|Q) / s(A) = loss / direct_loss (Cherry LLM); NaN when direct_loss <= 1e-8",
+        ["ifd_ppl_ratio"] = "IFD = exp(s(A|Q)) / exp(s(A)) (Superfiltering); NaN when direct_loss <= 1e-8",
+        ["nll_sum_base"] = "nll_sum under the base model",
+        ["nll_sum_ref"] = "nll_sum under the reference model",
+        ["L_base"] = "mean response loss under the base model",
+        ["L_ref"] = "mean response loss under the reference model",
+        ["S_diff"] = "L_base - L_ref (RHO-LM, the unnormalised LoBaSS v1 form)",
+        ["S"] = "1 - L_ref / L_base (LoBaSS / DavIR learnability); NaN when unscorable",
+        ["S_ref_denominator"] = "L_base / L_ref - 1 (same ranking as S); NaN when unscorable or L_ref <= 1e-8",
+        ["scorable"] = "false when L_base <= 1e-8 or a loss is not finite",
+        ["epochs"] = "number of checkpoints (or training epochs) C the statistics average over",
+        ["sftmix_confidence"] = "SFTMix: -(1/C) sum_c exp(L_c), minus the mean perplexity over checkpoints",
+        ["confidence"] = "Cartography: (1/C) sum_c p_c with p_c = exp(-L_c)",
+        ["variability"] = "Cartography: population standard deviation of p_c over the C checkpoints",
+        ["correctness"] = "Cartography: sum over checkpoints of the greedy token accuracy a_c (0..C)",
+        ["random"] = "uniform [0, 1) from SHA-256(\"{seed}:{id}\")",
+    };
+
+    /// <summary>The description of a column, including the numbered per-checkpoint ones.</summary>
+    public static string Describe(string name)
+    {
+        if (Descriptions.TryGetValue(name, out var d)) return d;
+        if (name.StartsWith("loss_", StringComparison.Ordinal)) return $"mean response loss L_c at checkpoint (or epoch) {name[5..]}";
+        if (name.StartsWith("accuracy_", StringComparison.Ordinal)) return $"greedy token accuracy a_c at checkpoint (or epoch) {name[9..]}";
+        return "";
+    }
+}

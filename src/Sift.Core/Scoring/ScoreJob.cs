@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using Sift.Data;
+using Sift.Data.Tokenization;
+using Sift.Models;
+using Sift.Pipeline;
+using static TorchSharp.torch;
+
+namespace Sift.Scoring;
+
+/// <summary>Everything one `sift score` run over models needs.</summary>
+public sealed record ScoreJobSettings
+{
+    public required ScoreKind Kind { get; init; }
+    public required string DataPath { get; init; }
+    public DatasetOptions Read { get; init; } = new();
+    public TokenizationOptions Tokenization { get; init; } = new();
+    public string? Template { get; init; }
+    /// <summary>Model folders: one (perplexity, IFD), base then reference (learnability), or the C checkpoints (confidence).</summary>
+    public required IReadOnlyList<string> Models { get; init; }
+    public ScoringOptions Scoring { get; init; } = new();
+    public ScalarType? DType { get; init; }
+    public string IfdPrefix { get; init; } = IfdDirectExamples.DefaultPrefix;
+    public ShardSpec? Shard { get; init; }
+    /// <summary>Output path without extension; a shard adds ".shard-I-of-N".</summary>
+    public required string OutStem { get; init; }
+    public string? CacheDir { get; init; }
+}
+
+public sealed record ScoreJobResult(string Stem, ScoreMeta Meta, bool AlreadyDone, int Resumed);
+
+/// <summary>
+/// Runs the model passes of one score kind over the data (or one shard of it), one model in
+/// memory at a time, logging finished rows to a partial file after every batch so a killed run
+/// resumes where it stopped; then writes STEM.parquet, STEM.jsonl and STEM.meta.json atomically
+/// and removes the partial file.
+/// </summary>
+public static class ScoreJob
+{
+    public static string ShardStem(string stem, ShardSpec? shard) => shard == null ? stem : $"{stem}.{shard.Tag}";
+
+    public static string PartialPath(string stem) => stem + ".partial.jsonl";
+
+    public static ScoreJobResult Run(ScoreJobSettings s, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        var passes = ScorePass.For(s.Kind, s.Models);
+        var distinct = s.Models.Distinct().ToList();
+        if (distinct.Count > 1)
+            ModelCompatibility.Check(distinct, s.Kind == ScoreKind.Confidence
+                ? "confidence needs checkpoints of one training run"
+                : "the reference must be the base model fine-tuned, with the same tokenizer, so both score the same tokens");
+        var tokenizer = TokenizedDataset.TokenizerFor(s.Models[0], s.Tokenization, s.Template);
+        tokenizer.Tokenizer.CheckFitsModel(ModelConfig.Load(s.Models[0]).VocabSize);
+
+        var dataHash = ContentHash.OfFile(s.DataPath);
+        var fingerprint = Fingerprint(s, dataHash, tokenizer.Template.Name);
+        var stem = ShardStem(s.OutStem, s.Shard);
+        var metaPath = ScoreMeta.PathFor(stem);
+        if (File.Exists(metaPath) && File.Exists(ScoreTableFiles.ParquetPath(stem)) && File.Exists(ScoreTableFiles.JsonlPath(stem)))
+        {
+            var existing = ScoreMeta.Read(metaPath);
+            if (existing.Fingerprint == fingerprint)
+            {
+                log($"{stem}: already complete ({existing.Scored} examples); nothing to do");
+                return new ScoreJobResult(stem, existing, AlreadyDone: true, Resumed: 0);
+            }
+        }
+
+        var data = ScoringData.Load(s.DataPath, s.Read, tokenizer, s.Shard, s.CacheDir);
+        log($"{data.Examples.Count} examples to score{(s.Shard == null ? "" : $" in shard {s.Shard} ({data.Assigned.Count} assigned)")}" +
+            (data.Excluded.Count > 0 ? $"; {data.Excluded.Count} excluded (no response tokens)" : ""));
+        var prefix = passes.Any(p => p.Direct) ? IfdDirectExamples.PrefixIds(tokenizer.Tokenizer, s.IfdPrefix) : [];
+
+        int resumed = 0;
+        var partialPath = PartialPath(stem);
+        var stats = new List<IReadOnlyDictionary<string, ExampleStats>>();
+        using (var partial = PartialScoreFile.Open(partialPath, fingerprint + "|" + s.Shard))
+        {
+            CausalLM? model = null;
+            string? loadedDir = null;
+            try
+            {
+                foreach (var pass in passes)
+                {
+                    var done = partial.Done(pass.Name);
+                    resumed += data.Examples.Count(e => done.ContainsKey(e.Id));
+                    var pending = data.Examples.Where(e => !done.ContainsKey(e.Id))
+                        .Select(e => pass.Direct ? IfdDirectExamples.Direct(e, prefix) : e).ToList();
+                    if (pending.Count > 0)
+                    {
+                        if (model == null || loadedDir != Path.GetFullPath(pass.ModelDir))
+                        {
+                            model?.Dispose();
+                            model = null;
+                            model = ModelFolder.Load(pass.ModelDir, s.DType);
+                            loadedDir = Path.GetFullPath(pass.ModelDir);
+                        }
+                        RunPass(model, pass, pending, done.Count, s.Scoring, partial, log);
+                    }
+                    stats.Add(partial.Done(pass.Name));
+                }
+            }
+            finally
+            {
+                model?.Dispose();
+            }
+        }
+
+        var indexed = data.Examples.Select(e => (e, data.Index[e.Id])).ToList();
+        var table = ScoreTables.Build(s.Kind, indexed, passes, stats);
+        int nonFinite = data.Examples.Count(e => stats.Any(p => !double.IsFinite(p[e.Id].NllSum)));
+        if (nonFinite > 0) log($"warning: {nonFinite} examples have a non-finite loss (the model produced NaN or inf); their scores are NaN and selection skips them");
+        var meta = new ScoreMeta
+        {
+            Kind = s.Kind.ToString().ToLowerInvariant(),
+            Fingerprint = fingerprint,
+            DataPath = Path.GetFullPath(s.DataPath),
+            DataSha256 = dataHash,
+            Models = s.Models.Select(Path.GetFullPath).ToList(),
+            Passes = passes.Select(p => p.Name).ToList(),
+            Tokenization = s.Tokenization.Describe(),
+            Template = tokenizer.Template.Name,
+            Dtype = s.DType?.ToString(),
+            IfdPrefix = s.Kind == ScoreKind.Ifd ? s.IfdPrefix : null,
+            ShardIndex = s.Shard?.Index,
+            ShardCount = s.Shard?.Count,
+            Assigned = data.Assigned.Count,
+            AssignedIds = s.Shard == null ? null : data.Assigned.ToList(),
+            Scored = data.Examples.Count,
+            NonFinite = nonFinite,
+            Excluded = data.Excluded.ToList(),
+            Columns = ScoreMeta.Describe(table),
+        };
+        ScoreTableFiles.WriteBoth(table, stem);
+        meta.Write(metaPath);
+        File.Delete(partialPath);
+        return new ScoreJobResult(stem, meta, AlreadyDone: false, Resumed: resumed);
+    }
+
+    private static void RunPass(CausalLM model, ScorePass pass, List<TokenizedExample> pending, int alreadyDone, ScoringOptions options,
+        PartialScoreFile partial, Action<string> log)
+    {
+        var timer = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        long tokens = 0;
+        int finished = 0;
+        log($"pass '{pass.Name}' ({pass.ModelDir}): {pending.Count} to score" + (alreadyDone > 0 ? $", {alreadyDone} already done" : ""));
+        ExampleScorer.Score(model, pending, options, batch =>
+        {
+            partial.Append(pass.Name, batch);
+            finished += batch.Count;
+            tokens += batch.Sum(b => (long)b.Tokens);
+            if (timer.Elapsed - lastReport > TimeSpan.FromSeconds(10) || finished == pending.Count)
+            {
+                lastReport = timer.Elapsed;
+                log($"  {pass.Name}: {finished}/{pending.Count} examples, {timer.Elapsed.TotalSeconds:F0}s");
+            }
+        });
+        var total = pending.Sum(e => (long)e.Length);
+        log($"  {pass.Name}: done in {timer.Elapsed.TotalSeconds:F1}s ({total / Math.Max(timer.Elapsed.TotalSeconds, 1e-9):F0} tok/s)");
+    }
+
+    private static string Fingerprint(ScoreJobSettings s, string dataHash, string templateName) => ContentHash.OfString(string.Join("\n",
+    [
+        $"kind={s.Kind}",
+        $"data={dataHash}",
+        $"layout={s.Read.Layout};columns={s.Read.Columns};skip_invalid={s.Read.SkipInvalid}",
+        s.Tokenization.Describe(),
+        $"template={templateName}",
+        $"dtype={s.DType}",
+        s.Kind == ScoreKind.Ifd ? $"ifd_prefix={s.IfdPrefix}" : "",
+        .. s.Models.Select(m => $"model={Path.GetFullPath(m)}:{ContentHash.OfFile(Path.Combine(m, "config.json"))}"),
+    ]));
+}

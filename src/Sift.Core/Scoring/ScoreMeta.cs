@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sift.IO;
+
+namespace Sift.Scoring;
+
+/// <summary>
+/// STEM.meta.json beside a score table: what produced it (kind, data file and its SHA-256,
+/// models, settings), what it covers (shard, assigned and scored counts, excluded examples with
+/// reasons) and what each column means. `sift score merge` checks shards against it.
+/// </summary>
+public sealed record ScoreMeta
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public required string Kind { get; init; }
+    /// <summary>Hash of everything that determines the values (not the shard): shards of one job share it.</summary>
+    public required string Fingerprint { get; init; }
+    public string? DataPath { get; init; }
+    public string? DataSha256 { get; init; }
+    public List<string> Models { get; init; } = [];
+    public List<string> Passes { get; init; } = [];
+    public string? Tokenization { get; init; }
+    public string? Template { get; init; }
+    public string? Dtype { get; init; }
+    public string? IfdPrefix { get; init; }
+    public int? ShardIndex { get; init; }
+    public int? ShardCount { get; init; }
+    public int Assigned { get; init; }
+    /// <summary>Only in a shard's meta: the ids the shard is responsible for, so a merge can name what is missing.</summary>
+    public List<string>? AssignedIds { get; init; }
+    public int Scored { get; init; }
+    public int NonFinite { get; init; }
+    public List<ExcludedExample> Excluded { get; init; } = [];
+    public Dictionary<string, string> Columns { get; init; } = [];
+
+    public static string PathFor(string stem) => stem + ".meta.json";
+
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+
+    public static ScoreMeta Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ScoreMeta>(File.ReadAllText(path), Json)
+                   ?? throw new SiftException($"{path}: empty score metadata");
+        }
+        catch (JsonException e)
+        {
+            throw new SiftException($"{path}: not valid score metadata ({e.Message}); rerun the scoring that wrote it", e);
+        }
+    }
+
+    public static Dictionary<string, string> Describe(ScoreTable table) =>
+        table.Columns.ToDictionary(c => c.Name, c => ScoreColumns.Describe(c.Name));
+}

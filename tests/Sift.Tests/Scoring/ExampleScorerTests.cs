@@ -1,0 +1,91 @@
+using Sift.Data;
+using Sift.Scoring;
+using static TorchSharp.torch;
+
+namespace Sift.Tests.Scoring;
+
+public class ExampleScorerTests
+{
+    [Fact]
+    public void StatisticsEqualSumsOfIndependentPerTokenLosses()
+    {
+        using var model = ScoringFixtures.TinyModel();
+        var examples = ScoringFixtures.Examples(12);
+        var stats = ExampleScorer.ScoreAll(model, examples, new ScoringOptions { BatchSize = 4, LogitRows = 7 });
+        for (int i = 0; i < examples.Count; i++)
+        {
+            var (nll, hit) = ScoringFixtures.TokenLosses(model, examples[i]);
+            Assert.Equal(examples[i].Id, stats[i].Id);
+            Assert.Equal(nll.Length, stats[i].Tokens);
+            Assert.Equal(nll.Sum(), stats[i].NllSum, 1e-4);
+            Assert.Equal(nll.Average(), stats[i].Loss, 1e-5);
+            Assert.Equal(Math.Exp(nll.Average()), stats[i].Perplexity, 1e-4);
+            Assert.Equal(hit.Count(h => h), stats[i].Correct);
+            Assert.Equal((double)hit.Count(h => h) / hit.Length, stats[i].Accuracy, 12);
+        }
+    }
+
+    [Fact]
+    public void BatchSizeAndPaddingDoNotChangeValues()
+    {
+        using var model = ScoringFixtures.TinyModel(seed: 3);
+        var examples = ScoringFixtures.Examples(17, seed: 11);
+        var one = ExampleScorer.ScoreAll(model, examples, new ScoringOptions { BatchSize = 1 });
+        var eight = ExampleScorer.ScoreAll(model, examples, new ScoringOptions { BatchSize = 8 });
+        var tight = ExampleScorer.ScoreAll(model, examples, new ScoringOptions { BatchSize = 8, MaxBatchTokens = 40 });
+        for (int i = 0; i < examples.Count; i++)
+        {
+            Assert.Equal(one[i].Loss, eight[i].Loss, 1e-4);
+            Assert.Equal(one[i].Loss, tight[i].Loss, 1e-4);
+            Assert.Equal(one[i].Correct, eight[i].Correct);
+        }
+    }
+
+    [Fact]
+    public void ValuesAreBitwiseIndependentOfBatchCompanions()
+    {
+        using var model = ScoringFixtures.TinyModel(seed: 4);
+        var examples = ScoringFixtures.Examples(30, seed: 5);
+        var all = ExampleScorer.ScoreAll(model, examples, new ScoringOptions { BatchSize = 8, LogitRows = 32 });
+        var odd = examples.Where((_, i) => i % 3 == 1).ToList();
+        var some = ExampleScorer.ScoreAll(model, odd, new ScoringOptions { BatchSize = 8, LogitRows = 32 });
+        var byId = all.ToDictionary(s => s.Id);
+        foreach (var s in some)
+        {
+            Assert.Equal(byId[s.Id].NllSum, s.NllSum);
+            Assert.Equal(byId[s.Id].Correct, s.Correct);
+        }
+    }
+
+    [Fact]
+    public void Bf16WeightsGiveFp32LogSoftmaxResultsCloseToFp32()
+    {
+        using var model32 = ScoringFixtures.TinyModel(seed: 5);
+        using var model16 = new Sift.Models.CausalLM(model32.Config, ScalarType.BFloat16);
+        model16.LoadWeights(model32.ExportWeights(), "test");
+        var examples = ScoringFixtures.Examples(6, seed: 2);
+        var a = ExampleScorer.ScoreAll(model32, examples, new ScoringOptions());
+        var b = ExampleScorer.ScoreAll(model16, examples, new ScoringOptions());
+        for (int i = 0; i < examples.Count; i++) Assert.Equal(a[i].Loss, b[i].Loss, 0.05);
+        Assert.All(b, s => Assert.True(double.IsFinite(s.NllSum)));
+    }
+
+    [Fact]
+    public void BatchesAreLongestFirstAndRespectTheTokenBudget()
+    {
+        var examples = new[] { 5, 9, 9, 3, 16 }.Select((n, i) => new TokenizedExample($"e{i}", new int[n], Enumerable.Range(0, n).Select(p => p > 0).ToArray())).ToList();
+        var batches = ExampleScorer.PlanBatches(examples, new ScoringOptions { BatchSize = 3, MaxBatchTokens = 40 });
+        Assert.Equal([[4, 1], [2, 0], [3]], batches);
+        Assert.Equal(2, ExampleScorer.RowsFor(16, new ScoringOptions { BatchSize = 3, MaxBatchTokens = 40 }));
+        Assert.Equal(1, ExampleScorer.RowsFor(64, new ScoringOptions { BatchSize = 3, MaxBatchTokens = 40 }));
+    }
+
+    [Fact]
+    public void AnExampleWithoutResponseTokensIsRefused()
+    {
+        using var model = ScoringFixtures.TinyModel();
+        var empty = new TokenizedExample("e", [1, 2, 3], [false, false, false]);
+        var error = Assert.Throws<ArgumentException>(() => ExampleScorer.ScoreAll(model, [empty], new ScoringOptions()));
+        Assert.Contains("'e'", error.Message);
+    }
+}
