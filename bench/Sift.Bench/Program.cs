@@ -16,13 +16,18 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "ckpt":
+                return CheckpointingBench.Run(args[1..]);
+            case "ckpt-step":
+                return CheckpointingBench.Step(args[1..]);
             case "train":
                 return TrainingBench.Run(args[1..]);
             case "data":
                 return DataBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
-                                        "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]");
+                                        "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
+                                        "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]");
                 return 2;
         }
     }

@@ -15,6 +15,7 @@ public static class CommandCatalog
         yield return TrainCommand.Create(pretrain: true);
         yield return ScoreCommand.Create();
         yield return SelectCommand.Create();
+        yield return LoraCommand.Create();
         yield return PipelineCommand.Create();
     }
 }
