@@ -93,6 +93,30 @@ public sealed class LoraAdapter
     }
 
     /// <summary>
+    /// The merged model's weights by Hugging Face name (W + scaling · B A for adapted layers, in
+    /// float32 before the cast), leaving the adapter in place: for snapshots taken while training.
+    /// </summary>
+    public Dictionary<string, Tensor> MergedWeights(ScalarType dtype)
+    {
+        EnsureNotMerged();
+        using var _ = no_grad();
+        var adapted = _layers.ToDictionary(l => l.Slot.Path + ".weight", l => l.Layer);
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (name, p) in Model.named_parameters())
+        {
+            if (name.Contains(".lora_A.") || name.Contains(".lora_B.")) continue;
+            var hfName = name.Replace(".base_layer.", ".");
+            if (adapted.TryGetValue(hfName, out var lora))
+            {
+                using var delta = lora.DeltaWeight();
+                result[hfName] = p.detach().to_type(ScalarType.Float32).add(delta).to_type(dtype).cpu().contiguous();
+            }
+            else result[hfName] = p.detach().to_type(dtype).cpu().contiguous().clone();
+        }
+        return result;
+    }
+
+    /// <summary>
     /// Folds the update into the base weights (W' = W + scaling · B A, computed in float32) and puts
     /// the plain linear layers back, so the model is an ordinary <see cref="CausalLM"/> again with
     /// its parameters' original requires_grad. The adapter cannot be used afterwards.

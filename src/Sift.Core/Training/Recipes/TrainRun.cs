@@ -52,7 +52,9 @@ public sealed class TrainRun(TrainRecipe recipe)
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
-        var target = new FullModelTarget(model, tokenizerDir, exportType);
+        ITrainingTarget target = recipe.Lora is { } lora
+            ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, Path.Combine(outDir, "adapter"), recipe.Model.Path)
+            : new FullModelTarget(model, tokenizerDir, exportType);
         var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
         {
             RunSignature = Signature(train),
