@@ -111,13 +111,9 @@ public sealed class TrainRun(TrainRecipe recipe)
         else train = Load(d.Train);
         if (d.Eval != null) return (train, Load(d.Eval));
         if (d.EvalFraction <= 0) return (train, []);
-        var held = train.Where(e => HeldOut(e.Id, d.EvalFraction)).ToList();
-        return (train.Where(e => !HeldOut(e.Id, d.EvalFraction)).ToList(), held);
+        var held = train.Where(e => HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList();
+        return (train.Where(e => !HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList(), held);
     }
-
-    /// <summary>A stable split by example id, independent of file order.</summary>
-    public static bool HeldOut(string id, double fraction) =>
-        BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(id)), 0) < fraction * uint.MaxValue;
 
     private ITrainingObjective CreateObjective() => recipe.Objective.Kind switch
     {
