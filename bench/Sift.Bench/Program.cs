@@ -16,8 +16,10 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "score":
+                return ScoreBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N]");
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | score [--batch B] [--length T] [--repeats R] [--data [ASSETS_DIR]]");
                 return 2;
         }
     }

@@ -41,3 +41,18 @@ public class PlotAndDynamicsCliTests
         Assert.Contains("no score columns", stderr);
     }
 }
+
+public class ScoreHelpTests
+{
+    [Theory]
+    [InlineData("learnability", "S = 1 - L_ref / L_base")]
+    [InlineData("ifd", "ifd_loss_ratio = s(A|Q) / s(A)")]
+    [InlineData("confidence", "sftmix_confidence = -(1/C) sum_c exp(L_c)")]
+    [InlineData("perplexity", "PPL(i) = exp(L(i))")]
+    public void HelpShowsTheFormula(string command, string formula)
+    {
+        var (code, stdout, _) = CliRunner.Run("score", command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains(formula, stdout.Replace("\n", " ").Replace("  ", " "));
+    }
+}
