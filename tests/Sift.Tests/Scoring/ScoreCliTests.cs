@@ -217,3 +217,32 @@ public class ScoreCliTests
         }
     }
 }
+
+public class NonFiniteScoreTests
+{
+    [Fact]
+    public void AModelThatOutputsNaNGivesNaNRowsThatSelectionSkips()
+    {
+        var ws = new ScoringWorkspace();
+        var broken = Path.Combine(ws.Dir, "broken");
+        using (var model = ModelFolder.Load(ws.Model))
+        {
+            using (var _ = TorchSharp.torch.no_grad())
+                model.named_parameters().Single(p => p.name == "model.norm.weight").parameter.fill_(double.NaN);
+            ModelFolder.Save(model, broken, ws.Model);
+        }
+        var (code, _, stderr) = ScoringWorkspace.Sift(["score", "perplexity", "--model", broken, .. ws.Common("nan")]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("non-finite loss", stderr);
+        var table = ScoreTableFiles.Read(ws.Out("nan") + ".parquet");
+        Assert.All(table.Numbers("loss", "t"), v => Assert.True(double.IsNaN(v)));
+        Assert.Equal(ws.Count - 1, ScoreMeta.Read(ws.Out("nan") + ".meta.json").NonFinite);
+        Assert.Contains("\"loss\":null", File.ReadAllText(ws.Out("nan") + ".jsonl"));
+
+        (code, var stdout, stderr) = ScoringWorkspace.Sift("select", "--scores", ws.Out("nan") + ".jsonl", "--data", ws.Data, "--out", ws.Out("sel"), "--column", "loss", "--top-k", "3");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("selected: 0 examples", stdout);
+        Assert.Contains("no finite value", stdout);
+        Assert.Empty(File.ReadAllText(Path.Combine(ws.Out("sel"), "selected.jsonl")));
+    }
+}
