@@ -18,8 +18,14 @@ public static class Program
                 return InferenceBench.Run(args[1..]);
             case "score":
                 return ScoreBench.Run(args[1..]);
+            case "train":
+                return TrainingBench.Run(args[1..]);
+            case "data":
+                return DataBench.Run(args[1..]);
             default:
-                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | score [--batch B] [--length T] [--repeats R] [--data [ASSETS_DIR]]");
+                Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
+                                        "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
+                                        "       | score [--batch B] [--length T] [--repeats R] [--data [ASSETS_DIR]]");
                 return 2;
         }
     }

@@ -70,7 +70,11 @@ public static class ScoreBench
             model.InitializeWeights(seed: 0);
             ModelFolder.Save(model, modelDir, Path.Combine(assets, "tokenizers", "llama2"));
         }
-        foreach (var (name, file) in new[] { ("Alpaca-2K", Path.Combine(assets, "data", "alpaca-2k", "alpaca_data_2k.json")), ("GSM8K train", Path.Combine(assets, "data", "gsm8k", "train.jsonl")) })
+        foreach (var (name, file, columns) in new[]
+                 {
+                     ("Alpaca-2K", Path.Combine(assets, "data", "alpaca-2k", "alpaca_data_2k.json"), ""),
+                     ("GSM8K train", Path.Combine(assets, "data", "gsm8k", "train.jsonl"), "prompt=question,response=answer"),
+                 })
             foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
             {
                 var timer = Stopwatch.StartNew();
@@ -78,13 +82,14 @@ public static class ScoreBench
                 {
                     Kind = ScoreKind.Perplexity,
                     DataPath = file,
+                    Read = new DatasetOptions { SkipInvalid = true, Columns = ColumnMapping.Parse(columns) },
                     Models = [modelDir],
                     DType = dtype,
                     Tokenization = new Sift.Data.Tokenization.TokenizationOptions { MaxLength = 512 },
                     OutStem = Path.Combine(dir, $"{name.Replace(' ', '-')}-{Name(dtype)}"),
                 });
                 Console.WriteLine($"{name} ({Name(dtype)}): {result.Meta.Scored} examples scored in {timer.Elapsed.TotalSeconds:F1}s wall " +
-                                  $"(tokenize + forward + write; {result.Meta.Excluded.Count} excluded)");
+                                  $"(tokenize + forward + write; {result.Meta.Excluded.Count} excluded, {result.Meta.InvalidRecords} invalid records skipped)");
             }
         Directory.Delete(dir, recursive: true);
     }

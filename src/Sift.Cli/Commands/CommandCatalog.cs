@@ -10,6 +10,8 @@ public static class CommandCatalog
         yield return GenerateCommand.Create();
         yield return ConvertCommand.Create();
         yield return DataCommand.Create();
+        yield return TrainCommand.Create(pretrain: false);
+        yield return TrainCommand.Create(pretrain: true);
         yield return ScoreCommand.Create();
         yield return SelectCommand.Create();
     }

@@ -9,6 +9,7 @@ public static class DataCommand
     public static Command Create()
     {
         var data = new Command("data", "Inspect and convert instruction data files.");
+        data.Subcommands.Add(DataInspectCommand.Create());
         data.Subcommands.Add(Convert());
         return data;
     }

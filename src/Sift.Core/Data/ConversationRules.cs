@@ -33,7 +33,7 @@ internal static class ConversationRules
                 throw new InvalidRecordException(fieldOf(i), $"message {i} has role '{role}' where '{expected}' is expected ({why})");
             }
             if (role == ChatMessage.Assistant && string.IsNullOrWhiteSpace(messages[i].Content))
-                throw new InvalidRecordException(fieldOf(i), $"message {i} (assistant) is empty");
+                throw new InvalidRecordException(fieldOf(i), $"message {i} (assistant) is empty", emptyResponse: true);
         }
         if (messages[^1].Role != ChatMessage.Assistant)
             throw new InvalidRecordException(fieldOf(messages.Count - 1),

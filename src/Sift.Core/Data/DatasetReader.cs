@@ -168,6 +168,7 @@ public sealed class DatasetReader : IDisposable
             }
             catch (InvalidRecordException e)
             {
+                if (e.EmptyResponse && _options.SkipInvalid) _stats.EmptyResponses++;
                 Reject(raw.Source, e.Field, e.Reason, raw.Json);
                 return;
             }

@@ -17,6 +17,9 @@ public sealed class DatasetStatistics
     /// <summary>Records skipped as invalid (only with SkipInvalid; otherwise the first one stops the read).</summary>
     public long Invalid { get; internal set; }
 
+    /// <summary>Invalid records whose assistant turn is empty or only whitespace (also counted in Invalid).</summary>
+    public long EmptyResponses { get; internal set; }
+
     /// <summary>Examples whose given id repeats an earlier one: invalid (also counted in Invalid), since the id is the join key of every stage.</summary>
     public long DuplicateIds { get; internal set; }
 
@@ -28,6 +31,6 @@ public sealed class DatasetStatistics
 
     public override string ToString() =>
         $"{Examples} examples from {Records} records ({DataLayoutNames.Name(Layout)}, {DataFileFormats.Name(FileFormat)}); " +
-        $"{Invalid} invalid, {DuplicateIds} duplicate ids, {DuplicateContentDropped} duplicate contents dropped, " +
+        $"{Invalid} invalid ({EmptyResponses} with an empty answer), {DuplicateIds} duplicate ids, {DuplicateContentDropped} duplicate contents dropped, " +
         $"{DuplicateContentKept} duplicate contents kept under distinct ids";
 }

@@ -29,7 +29,7 @@ internal static class SingleTurnLayout
             ? new[] { new ChatMessage(ChatMessage.User, user), new ChatMessage(ChatMessage.Assistant, response) }
             : [new ChatMessage(ChatMessage.System, system), new ChatMessage(ChatMessage.User, user), new ChatMessage(ChatMessage.Assistant, response)];
         if (string.IsNullOrWhiteSpace(response))
-            throw new InvalidRecordException(responseLabel ?? f.Response, $"field '{responseLabel ?? f.Response}' (the assistant turn) is empty");
+            throw new InvalidRecordException(responseLabel ?? f.Response, $"field '{responseLabel ?? f.Response}' (the assistant turn) is empty", emptyResponse: true);
         return messages;
     }
 

@@ -48,19 +48,26 @@ public static class ModelFolder
     /// </summary>
     public static void Save(CausalLM model, string outDir, string? tokenizerSourceDir = null, ScalarType? dtype = null)
     {
-        Directory.CreateDirectory(outDir);
         var saveType = dtype ?? model.DType;
         var weights = model.ExportWeights(saveType);
         try
         {
-            SafetensorsCheckpoint.Save(outDir, weights);
+            Save(model.Config, weights, outDir, tokenizerSourceDir, saveType);
         }
         finally
         {
             foreach (var t in weights.Values) t.Dispose();
         }
-        model.Config.Save(outDir, DTypeName(saveType));
-        WriteGenerationConfig(model.Config, outDir, tokenizerSourceDir);
+    }
+
+    /// <summary>Writes a model folder from weights by Hugging Face name (e.g. a trainer's fp32 master weights).</summary>
+    public static void Save(ModelConfig config, IReadOnlyDictionary<string, Tensor> weights, string outDir, string? tokenizerSourceDir, ScalarType saveType)
+    {
+        Directory.CreateDirectory(outDir);
+        using (var scope = NewDisposeScope())
+            SafetensorsCheckpoint.Save(outDir, weights.ToDictionary(w => w.Key, w => w.Value.dtype == saveType ? w.Value : w.Value.to_type(saveType)));
+        config.Save(outDir, DTypeName(saveType));
+        WriteGenerationConfig(config, outDir, tokenizerSourceDir);
         if (tokenizerSourceDir != null && Path.GetFullPath(tokenizerSourceDir) != Path.GetFullPath(outDir))
             foreach (var file in TokenizerFiles)
             {

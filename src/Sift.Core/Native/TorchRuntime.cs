@@ -24,8 +24,7 @@ public static class TorchRuntime
                 if (!File.Exists(so)) so = Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");
                 if (File.Exists(so)) GlibcxxVersionFix.Apply(so);
             }
-            var threads = Environment.GetEnvironmentVariable("SIFT_THREADS");
-            torch.set_num_threads(int.TryParse(threads, out var n) && n > 0 ? n : Environment.ProcessorCount);
+            torch.set_num_threads(WorkerThreads.Count);
             _initialized = true;
         }
     }

@@ -47,7 +47,7 @@ public sealed class TokenBatch : IDisposable
         long trained = 0, tokens = 0;
         for (int r = 0; r < examples.Count; r++)
         {
-            trained += Fill(examples[r], ids, targets, mask, r * t, segment: 1, t);
+            trained += Fill(examples[r], ids, targets, mask, r * t, segment: 1, t, padId);
             tokens += examples[r].Length;
             slots.Add(new ExampleSlot(examples[r].Id, r, 0, examples[r].Length));
         }
@@ -90,7 +90,7 @@ public sealed class TokenBatch : IDisposable
             int start = 0, segment = 1;
             foreach (var e in rows[r])
             {
-                trained += Fill(e, ids, targets, segments, r * t + start, segment++, e.Length);
+                trained += Fill(e, ids, targets, segments, r * t + start, segment++, e.Length, padId);
                 slots.Add(new ExampleSlot(e.Id, r, start, e.Length));
                 start += e.Length;
                 tokens += e.Length;
@@ -103,13 +103,13 @@ public sealed class TokenBatch : IDisposable
     }
 
     /// <summary>Writes one example at <paramref name="offset"/>; padding up to <paramref name="span"/>; returns its trained-target count.</summary>
-    private static long Fill(TokenizedExample e, long[] ids, long[] targets, long[] marks, int offset, int segment, int span)
+    private static long Fill(TokenizedExample e, long[] ids, long[] targets, long[] marks, int offset, int segment, int span, int padId)
     {
         long trained = 0;
         for (int p = 0; p < span; p++)
         {
             bool real = p < e.Length;
-            ids[offset + p] = real ? e.Tokens[p] : 0;
+            ids[offset + p] = real ? e.Tokens[p] : padId;
             marks[offset + p] = real ? segment : 0;
             bool target = real && p + 1 < e.Length && e.Trained[p + 1];
             targets[offset + p] = target ? e.Tokens[p + 1] : Ignore;

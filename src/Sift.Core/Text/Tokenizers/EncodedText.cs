@@ -12,18 +12,30 @@ public readonly record struct TokenSpan(int Start, int End)
 /// text back. A character that takes several tokens (a byte-fallback or byte-level split of a
 /// multi-byte character) belongs to the token that completes it; the tokens before it get the
 /// empty span at the character's start. An added BOS gets the empty span [0, 0).
+/// <see cref="EndsInsideCharacter"/> says which tokens hold the first bytes of such a character.
 /// </summary>
 public sealed class EncodedText
 {
-    public EncodedText(int[] ids, TokenSpan[] spans)
+    public EncodedText(int[] ids, TokenSpan[] spans, bool[]? endsInsideCharacter = null)
     {
         if (ids.Length != spans.Length) throw new ArgumentException($"{ids.Length} ids but {spans.Length} spans.");
+        endsInsideCharacter ??= new bool[ids.Length];
+        if (endsInsideCharacter.Length != ids.Length) throw new ArgumentException($"{ids.Length} ids but {endsInsideCharacter.Length} character flags.");
         Ids = ids;
         Spans = spans;
+        EndsInsideCharacter = endsInsideCharacter;
     }
 
     public int[] Ids { get; }
     public TokenSpan[] Spans { get; }
+
+    /// <summary>
+    /// Per token: its bytes end inside the character that starts at its span's End, whose
+    /// remaining bytes come in later tokens. Byte-level BPE does this ("Ġâ" holds a space and the
+    /// first byte of "„"), and so do byte-fallback tokens (always with an empty span).
+    /// </summary>
+    public bool[] EndsInsideCharacter { get; }
+
     public int Count => Ids.Length;
 
     /// <summary>

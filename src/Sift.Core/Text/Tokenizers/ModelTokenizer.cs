@@ -70,13 +70,13 @@ public sealed class ModelTokenizer
         ArgumentNullException.ThrowIfNull(text);
         var normalized = _backend.Normalize(text);
         var ids = _backend.EncodeIds(normalized);
-        var spans = computeSpans
+        var (spans, inside) = computeSpans
             ? TokenSpanAligner.Align(text, normalized, ids, AddedContent, _backend.TokenBytes, _backend.AddsDummyPrefix, _backend.RemovesExtraSpaces)
-            : new TokenSpan[ids.Length];
-        if (!addBos || (ids.Length > 0 && ids[0] == BosId)) return new EncodedText(ids, spans);
+            : (new TokenSpan[ids.Length], new bool[ids.Length]);
+        if (!addBos || (ids.Length > 0 && ids[0] == BosId)) return new EncodedText(ids, spans, inside);
         int bos = BosId ?? throw new SiftException(
             $"tokenizer in {ModelDir} has no BOS token, so it cannot be added; set bos_token in tokenizer_config.json or encode without BOS.");
-        return new EncodedText([bos, .. ids], [new TokenSpan(0, 0), .. spans]);
+        return new EncodedText([bos, .. ids], [new TokenSpan(0, 0), .. spans], [false, .. inside]);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ internal static class TokenSpanAligner
     /// <param name="tokenBytes">the bytes of an ordinary token.</param>
     /// <param name="dummyPrefix">SentencePiece: the first ordinary token starts with a space that is not in the text.</param>
     /// <param name="spacesDropped">SentencePiece with remove_extra_whitespaces: spaces of the text may be missing from the tokens.</param>
-    public static TokenSpan[] Align(string text, string normalized, IReadOnlyList<int> ids,
+    /// <returns>each token's span, and whether its bytes end inside a character (the one starting at its span's end).</returns>
+    public static (TokenSpan[] Spans, bool[] EndsInsideCharacter) Align(string text, string normalized, IReadOnlyList<int> ids,
         Func<int, string?> addedContent, Func<int, byte[]?> tokenBytes, bool dummyPrefix, bool spacesDropped)
     {
         var bytes = Encoding.UTF8.GetBytes(normalized);
@@ -48,21 +49,28 @@ internal static class TokenSpanAligner
             }
         if (cursor != bytes.Length) throw Mismatch(ids, ids.Count, cursor, normalized, "end before the text does");
 
-        var charAt = CompletedCharsByByte(normalized, bytes.Length);
+        var (charAt, boundary) = CompletedCharsByByte(normalized, bytes.Length);
         var toText = ReferenceEquals(text, normalized) || text == normalized ? null : NormalizedToTextPositions(text, normalized);
         var spans = new TokenSpan[ids.Count];
+        var inside = new bool[ids.Count];
         for (int t = 0; t < ids.Count; t++)
         {
             int start = charAt[byteSpans[t].Start], end = charAt[byteSpans[t].End];
             spans[t] = toText == null ? new TokenSpan(start, end) : new TokenSpan(toText[start], toText[end]);
+            inside[t] = !boundary[byteSpans[t].End];
         }
-        return spans;
+        return (spans, inside);
     }
 
-    /// <summary>For each byte position b, the char index just after the last character whose bytes all lie before b.</summary>
-    private static int[] CompletedCharsByByte(string s, int byteCount)
+    /// <summary>
+    /// For each byte position b, the char index just after the last character whose bytes all lie
+    /// before b, and whether b is a character boundary.
+    /// </summary>
+    private static (int[] CharAt, bool[] Boundary) CompletedCharsByByte(string s, int byteCount)
     {
         var result = new int[byteCount + 1];
+        var boundary = new bool[byteCount + 1];
+        boundary[0] = true;
         int b = 0;
         for (int c = 0; c < s.Length;)
         {
@@ -72,8 +80,9 @@ internal static class TokenSpanAligner
             b += n;
             c += units;
             result[b] = c;
+            boundary[b] = true;
         }
-        return result;
+        return (result, boundary);
     }
 
     /// <summary>

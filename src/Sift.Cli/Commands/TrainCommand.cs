@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Sift.Config;
+using Sift.Training;
+using Sift.Training.Recipes;
+
+namespace Sift.Cli.Commands;
+
+/// <summary>`sift train` (fine-tune a model) and `sift pretrain` (train a model from a config on plain text).</summary>
+public static class TrainCommand
+{
+    public static Command Create(bool pretrain)
+    {
+        var recipe = new Argument<string?>("RECIPE") { Description = "YAML recipe (sections model, data, objective, optimizer, schedule, precision, eval, output)", Arity = ArgumentArity.ZeroOrOne };
+        var model = new Option<string?>("--model") { Description = pretrain ? "Tokenizer folder (sets tokenizer)" : "Model folder in Hugging Face layout (sets model)" };
+        var data = new Option<string?>("--data") { Description = "Training data file (sets data.train)" };
+        var output = new Option<string?>("--output-dir") { Description = "Output folder (sets output.output_dir)" };
+        var set = new Option<string[]>("--set") { Description = "Override a recipe setting, e.g. --set optimizer.learning_rate=1e-4 (repeatable)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or the latest in output_dir when no folder is given", Arity = ArgumentArity.ZeroOrOne };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start over even if output_dir holds checkpoints of an earlier run" };
+        var command = pretrain
+            ? new Command("pretrain", "Pre-train a Llama model from a config (model_config) on plain text: packed blocks, every token trained.")
+            : new Command("train", "Fine-tune a model on instruction data (NTP, NEFTune or SFTMix objective).");
+        foreach (var o in new Option[] { model, data, output, set, resume, overwrite }) command.Options.Add(o);
+        command.Arguments.Add(recipe);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var tree = parse.GetValue(recipe) is { } path ? ConfigTree.Load(path) : ConfigTree.Empty();
+            if (parse.GetValue(model) is { } m) tree.Set(pretrain ? "tokenizer" : "model", m, "--model");
+            if (parse.GetValue(data) is { } d) tree.Set("data.train", d, "--data");
+            if (parse.GetValue(output) is { } o) tree.Set("output.output_dir", o, "--output-dir");
+            foreach (var assignment in parse.GetValue(set) ?? []) tree.Set(assignment);
+            var resolved = TrainRecipe.Bind(tree, pretrain);
+            Console.Error.WriteLine("resolved recipe:");
+            Console.Error.Write(resolved.ToYaml());
+            string? resumeFrom = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "latest";
+            return Run(resolved, resumeFrom, parse.GetValue(overwrite));
+        }));
+        return command;
+    }
+
+    private static int Run(TrainRecipe recipe, string? resume, bool overwrite)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return;
+            e.Cancel = true;
+            cancel.Cancel();
+            Console.Error.WriteLine("\nstopping after this step; a checkpoint will be saved");
+        };
+        Console.CancelKeyPress += onCancel;
+        var progress = new TrainingProgress(Console.Error, interactive: !Console.IsErrorRedirected, recipe.Training.LoggingSteps);
+        try
+        {
+            var run = new TrainRun(recipe) { OnStep = progress.Step, OnMessage = progress.Message };
+            var result = run.Run(resume, overwrite, cancel.Token);
+            progress.Done();
+            if (result.Interrupted) return 130;
+            Console.WriteLine($"trained {result.Steps} steps, final loss {result.FinalLoss:F4}" +
+                              (result.Eval is { } e ? $", eval_loss {e.Loss:F4}, eval_perplexity {e.Perplexity:F3}" : "") +
+                              $"; model saved to {result.ModelDir}");
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

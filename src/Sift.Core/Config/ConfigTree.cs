@@ -1,0 +1,129 @@
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace Sift.Config;
+
+/// <summary>
+/// A YAML recipe as a tree of dotted keys ("optimizer.learning_rate") to scalar strings, with where
+/// each came from (file:line, or the command-line override). Typed getters validate values and
+/// remember which keys were read, so unknown or misspelled keys are reported, not ignored.
+/// </summary>
+public sealed class ConfigTree
+{
+    private readonly Dictionary<string, (string? Value, string Origin)> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public static ConfigTree Empty() => new();
+
+    public static ConfigTree Load(string path)
+    {
+        if (!File.Exists(path)) throw new SiftException($"{path}: recipe file not found");
+        var tree = new ConfigTree();
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            yaml.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new SiftException($"{path}:{e.Start.Line}: not valid YAML ({e.Message})", e);
+        }
+        if (yaml.Documents.Count == 0) return tree;
+        if (yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new SiftException($"{path}: the recipe must be a mapping of settings (key: value)");
+        tree.Add(root, "", path);
+        return tree;
+    }
+
+    private void Add(YamlMappingNode node, string prefix, string path)
+    {
+        foreach (var (keyNode, valueNode) in node.Children)
+        {
+            var key = prefix + ((YamlScalarNode)keyNode).Value;
+            var origin = $"{path}:{keyNode.Start.Line}";
+            switch (valueNode)
+            {
+                case YamlMappingNode map: Add(map, key + ".", path); break;
+                case YamlScalarNode scalar: _values[key] = (IsNull(scalar) ? null : scalar.Value, origin); break;
+                case YamlSequenceNode seq:
+                    _values[key] = (string.Join(",", seq.Children.Select(c => c is YamlScalarNode s ? s.Value
+                        : throw new SiftException($"{origin}: {key}: list items must be plain values"))), origin);
+                    break;
+            }
+        }
+    }
+
+    private static bool IsNull(YamlScalarNode s) =>
+        s.Style == YamlDotNet.Core.ScalarStyle.Plain && s.Value is null or "" or "~" or "null" or "Null" or "NULL";
+
+    /// <summary>Applies a command-line override "key=value" (dotted key).</summary>
+    public void Set(string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new SiftException($"--set '{assignment}': expected key=value, e.g. optimizer.learning_rate=1e-4");
+        var value = assignment[(eq + 1)..];
+        _values[assignment[..eq].Trim()] = (value is "null" or "~" ? null : value, "--set");
+    }
+
+    public void Set(string key, string? value, string origin) => _values[key] = (value, origin);
+
+    public bool Has(string key) => _values.ContainsKey(key) && _values[key].Value != null;
+
+    public string? String(string key, string? fallback = null)
+    {
+        _read.Add(key);
+        return _values.TryGetValue(key, out var v) ? v.Value ?? fallback : fallback;
+    }
+
+    public string RequiredString(string key, string hint)
+    {
+        return String(key) ?? throw new SiftException($"{key} is required: {hint}");
+    }
+
+    public double Double(string key, double fallback) => Parse(key, fallback, s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null, "a number");
+
+    public long Long(string key, long fallback) => Parse(key, fallback, s => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : null, "a whole number");
+
+    public int Int(string key, int fallback) => Parse(key, fallback, s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null, "a whole number");
+
+    public bool Bool(string key, bool fallback) => Parse(key, fallback, s => s.ToLowerInvariant() switch { "true" or "yes" or "on" => true, "false" or "no" or "off" => false, _ => (bool?)null }, "true or false");
+
+    public T Enum<T>(string key, T fallback, IReadOnlyDictionary<string, T> names) where T : struct =>
+        Parse(key, fallback, s => names.TryGetValue(s.ToLowerInvariant(), out var v) ? v : null, "one of " + string.Join(", ", names.Keys));
+
+    public IReadOnlyList<string> List(string key, IReadOnlyList<string> fallback)
+    {
+        var s = String(key);
+        return s == null ? fallback : s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    private T Parse<T>(string key, T fallback, Func<string, T?> parse, string expected) where T : struct
+    {
+        _read.Add(key);
+        if (!_values.TryGetValue(key, out var v) || v.Value == null) return fallback;
+        return parse(v.Value.Trim()) ?? throw new SiftException($"{v.Origin}: {key}: expected {expected}, got '{v.Value}'");
+    }
+
+    /// <summary>Fails on keys no getter asked for, suggesting the closest known key.</summary>
+    public void RejectUnknown()
+    {
+        foreach (var (key, (_, origin)) in _values)
+        {
+            if (_read.Contains(key)) continue;
+            var closest = _read.OrderBy(k => Distance(k, key)).FirstOrDefault();
+            throw new SiftException($"{origin}: unknown setting '{key}'" + (closest != null && Distance(closest, key) <= 4 ? $"; did you mean '{closest}'?" : ""));
+        }
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}

@@ -1,0 +1,79 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Sift.Training;
+
+/// <summary>
+/// The parameters the optimizer updates. For bf16 compute with fp32 master weights each model
+/// parameter has an fp32 copy: gradients are copied up after backward, the optimizer steps the
+/// copies, and the model gets them back rounded to bf16. Otherwise the masters are the model's own
+/// parameters.
+/// </summary>
+public sealed class MasterWeights : IDisposable
+{
+    private readonly List<(string Name, Parameter Model, Parameter Master)> _entries = [];
+    private readonly bool _separate;
+
+    public MasterWeights(IEnumerable<(string Name, Parameter Parameter)> trainable, Precision precision)
+    {
+        _separate = precision == Precision.Bfloat16Mixed;
+        using var _ = no_grad();
+        foreach (var (name, p) in trainable)
+        {
+            var master = _separate ? new Parameter(p.detach().to_type(ScalarType.Float32).clone()) : p;
+            _entries.Add((name, p, master));
+        }
+        if (_entries.Count == 0) throw new SiftException("there are no trainable parameters");
+    }
+
+    public IEnumerable<(string Name, Parameter Master)> Named => _entries.Select(e => (e.Name, e.Master));
+    public IEnumerable<Parameter> Masters => _entries.Select(e => e.Master);
+
+    /// <summary>Weight decay applies to matrices, not to biases or norm scales (transformers' rule).</summary>
+    public static bool Decays(string name, Tensor p) => p.dim() >= 2;
+
+    public void GradientsToMasters()
+    {
+        if (!_separate) return;
+        using var _ = no_grad();
+        foreach (var (_, model, master) in _entries)
+        {
+            var g = model.grad;
+            master.grad = g is null ? zeros_like(master) : g.to_type(ScalarType.Float32);
+        }
+    }
+
+    public void MastersToModel()
+    {
+        if (!_separate) return;
+        using var _ = no_grad();
+        foreach (var (_, model, master) in _entries) model.copy_(master);
+    }
+
+    /// <summary>Loads master values (e.g. from a checkpoint) by name and refreshes the model.</summary>
+    public void Load(IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        using var _ = no_grad();
+        foreach (var (name, model, master) in _entries)
+        {
+            if (!weights.TryGetValue(name, out var w) || !w.shape.SequenceEqual(master.shape))
+                throw new SiftException($"{source}: tensor '{name}' is missing or has the wrong shape; the checkpoint belongs to a different model or setup");
+            master.copy_(w);
+            if (_separate) model.copy_(master);
+        }
+    }
+
+    public void ZeroGradients()
+    {
+        foreach (var (_, model, master) in _entries)
+        {
+            model.grad?.zero_();
+            if (_separate) master.grad?.zero_();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_separate) foreach (var e in _entries) e.Master.Dispose();
+    }
+}

@@ -1,0 +1,19 @@
+namespace Sift.Training.Objectives;
+
+/// <summary>Which length L scales NEFTune's noise α/√(L·d) (methods.md Part B §2.3).</summary>
+public enum NeftuneLength
+{
+    /// <summary>Each example's own unpadded length; padding gets no noise (the paper's code).</summary>
+    PerSequence,
+    /// <summary>The padded row length, padding noised too (transformers/TRL's hook).</summary>
+    Padded,
+}
+
+/// <summary>NEFTune: uniform noise on the input embeddings of training forward passes.</summary>
+public sealed record NeftuneOptions(double Alpha, NeftuneLength Length = NeftuneLength.PerSequence)
+{
+    public void Validate()
+    {
+        if (!(Alpha > 0) || double.IsInfinity(Alpha)) throw new SiftException($"neftune_noise_alpha must be a positive number, got {Alpha}");
+    }
+}

@@ -1,0 +1,33 @@
+using Sift.Data;
+using Sift.Data.Batching;
+using Sift.Models;
+using static TorchSharp.torch;
+
+namespace Sift.Training.Objectives;
+
+/// <summary>
+/// Next-token prediction over response tokens: the mean NLL over all trained tokens of the
+/// optimizer step (methods.md Part A §2.2). With <see cref="Neftune"/> set, the input embeddings get
+/// NEFTune noise in training forward passes.
+/// </summary>
+public sealed class NextTokenObjective(NeftuneOptions? neftune = null) : ITrainingObjective
+{
+    public NeftuneOptions? Neftune { get; } = neftune;
+
+    public string Name => Neftune is null ? "ntp" : "neftune";
+
+    public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
+        BatchPlanner.LengthGrouped(examples.Select(e => e.Length).ToArray(), microBatchSize, seed, epoch);
+
+    public ObjectiveResult Compute(CausalLM model, TokenBatch batch, StepContext context)
+    {
+        using var scope = NewDisposeScope();
+        var embeddings = model.Embed(batch.InputIds);
+        if (Neftune is not null) embeddings = NeftuneNoise.Apply(embeddings, batch, Neftune, context.Generator);
+        using var output = model.ForwardEmbeddings(embeddings, batch.Layout, computeLogits: false);
+        var (nll, examples) = ResponseTokens.Losses(output.Hidden, model.LmHeadWeight, batch);
+        var loss = nll.sum() / Math.Max(1, context.StepTrainedTokens);
+        var metrics = new Dictionary<string, double> { ["ntp_loss"] = loss.item<float>() };
+        return new ObjectiveResult(loss.MoveToOuterDisposeScope(), examples, metrics);
+    }
+}

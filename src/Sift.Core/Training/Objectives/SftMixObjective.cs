@@ -1,0 +1,96 @@
+using Sift.Data;
+using Sift.Data.Batching;
+using Sift.Models;
+using static TorchSharp.torch;
+
+namespace Sift.Training.Objectives;
+
+/// <summary>SFTMix settings (methods.md Part A §2.3; paper defaults α = 0.5, μ = 0.2).</summary>
+/// <param name="DiagnosticSteps">Every this many steps, also measure the gradient norm of each term and their cosine (costs two extra backward passes on that step); 0 = never.</param>
+public sealed record SftMixOptions(double Alpha = 0.5, double Mu = 0.2, bool PairByLength = false, long DiagnosticSteps = 10);
+
+/// <summary>
+/// loss = NTP(all examples of the step) + μ · mixup(confident, unconfident pairs): NTP is the mean
+/// NLL over the step's response tokens; the mixup term (see <see cref="MixupLoss"/>) is the mean over
+/// the step's mixed tokens, with λ ~ Beta(α, α) drawn per pair. Both terms back-propagate through
+/// the whole network in one backward pass.
+/// </summary>
+public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOptions options) : ITrainingObjective
+{
+    public string Name => "sftmix";
+
+    public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
+        SftMixPlanner.Plan(examples, confidentIds, microBatchSize, options.PairByLength, seed, epoch);
+
+    public ObjectiveResult Compute(CausalLM model, TokenBatch batch, StepContext context)
+    {
+        using var scope = NewDisposeScope();
+        using var output = model.Forward(batch.InputIds, batch.Layout, computeLogits: false);
+        var (nll, examples) = ResponseTokens.Losses(output.Hidden, model.LmHeadWeight, batch);
+        var ntp = nll.sum() / Math.Max(1, context.StepTrainedTokens);
+
+        var pairs = Pairs(batch, context.Generator);
+        var (mixSum, mixed) = MixupLoss.Compute(output.Hidden, batch.Targets, model.LmHeadWeight, pairs);
+        long stepMixed = context.StepExamples.Sum(MixedTokens);
+        var mix = mixSum / Math.Max(1, stepMixed);
+        var loss = ntp + options.Mu * mix;
+
+        int stepPairs = context.StepExamples.Sum(mb => mb.Count / 2);
+        var metrics = new Dictionary<string, double>
+        {
+            ["ntp_loss"] = ntp.item<float>(),
+            ["mixup_loss"] = mix.item<float>(),
+            ["mixed_tokens"] = mixed,
+            ["lambda_mean"] = pairs.Sum(p => p.Lambda) / stepPairs,
+            ["lambda_extreme_share"] = pairs.Count(p => p.Lambda < 0.1 || p.Lambda > 0.9) / (double)stepPairs,
+        };
+        if (options.DiagnosticSteps > 0 && (context.Step + 1) % options.DiagnosticSteps == 0)
+            AddGradientDiagnostics(model, ntp, mix, metrics, context.StepExamples.Count);
+        return new ObjectiveResult(loss.MoveToOuterDisposeScope(), examples, metrics);
+    }
+
+    /// <summary>Σ over the micro-batch's pairs of min(N^c, N^u).</summary>
+    private static long MixedTokens(IReadOnlyList<TokenizedExample> microBatch)
+    {
+        int k = microBatch.Count / 2;
+        return Enumerable.Range(0, k).Sum(j => (long)Math.Min(microBatch[j].TrainedCount, microBatch[k + j].TrainedCount));
+    }
+
+    private List<MixupPair> Pairs(TokenBatch batch, Generator generator)
+    {
+        var (positions, owners) = ResponseTokens.Locate(batch);
+        int k = batch.Examples.Count / 2;
+        var byExample = Enumerable.Range(0, batch.Examples.Count).Select(_ => new List<long>()).ToArray();
+        for (int i = 0; i < positions.Length; i++) byExample[owners[i]].Add(positions[i]);
+        using var scope = NewDisposeScope();
+        var alpha = full(k, options.Alpha, ScalarType.Float64);
+        var x = _standard_gamma(alpha, generator);
+        var y = _standard_gamma(alpha, generator);
+        var lambdas = (x / (x + y)).data<double>().ToArray();
+        return Enumerable.Range(0, k).Select(j => new MixupPair(byExample[j].ToArray(), byExample[k + j].ToArray(), lambdas[j])).ToList();
+    }
+
+    /// <summary>
+    /// The reviewers' question "does the mixup term matter": the norms of ∇NTP and ∇(μ·mixup) over
+    /// the trainable parameters, and their cosine, for this micro-batch (per micro-batch normalization).
+    /// </summary>
+    private void AddGradientDiagnostics(CausalLM model, Tensor ntp, Tensor mix, Dictionary<string, double> metrics, int microBatches)
+    {
+        var parameters = model.parameters().Where(p => p.requires_grad).Cast<Tensor>().ToList();
+        var gNtp = autograd.grad([ntp], parameters, retain_graph: true, allow_unused: true);
+        var gMix = autograd.grad([mix * options.Mu], parameters, retain_graph: true, allow_unused: true);
+        double dot = 0, nn = 0, mm = 0;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (gNtp[i] is null || gMix[i] is null || gNtp[i].IsInvalid || gMix[i].IsInvalid) continue;
+            var a = gNtp[i].to_type(ScalarType.Float64);
+            var b = gMix[i].to_type(ScalarType.Float64);
+            dot += (a * b).sum().item<double>();
+            nn += (a * a).sum().item<double>();
+            mm += (b * b).sum().item<double>();
+        }
+        metrics["ntp_grad_norm"] = Math.Sqrt(nn) / microBatches;
+        metrics["mixup_grad_norm"] = Math.Sqrt(mm) / microBatches;
+        metrics["grad_cosine"] = dot / Math.Max(Math.Sqrt(nn * mm), 1e-30) / microBatches;
+    }
+}

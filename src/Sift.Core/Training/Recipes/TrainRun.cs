@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Sift.Data;
+using Sift.Data.Tokenization;
+using Sift.IO;
+using Sift.Models;
+using Sift.Pipeline;
+using Sift.Text;
+using Sift.Text.Templates;
+using Sift.Training.Objectives;
+using static TorchSharp.torch;
+
+namespace Sift.Training.Recipes;
+
+/// <summary>Everything `sift train` and `sift pretrain` do around the trainer: model, tokenizer, data, objective, outputs.</summary>
+public sealed class TrainRun(TrainRecipe recipe)
+{
+    private HashSet<string>? _confidentIds;
+
+    public const string RecipeFile = "sift_recipe.yaml";
+
+    public Action<StepReport>? OnStep { get; init; }
+    public Action<string> OnMessage { get; init; } = _ => { };
+
+    /// <param name="resume">A checkpoint folder, "latest", or null for a fresh run.</param>
+    public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
+    {
+        var outDir = recipe.OutputDir;
+        var store = new CheckpointStore(outDir, recipe.Training.SaveTotalLimit);
+        string? resumeFrom = resume switch
+        {
+            null => null,
+            "latest" => store.Latest() ?? throw new SiftException($"{outDir}: there is no checkpoint to resume from; run without --resume"),
+            _ => Directory.Exists(resume) ? resume : throw new SiftException($"{resume}: checkpoint folder not found"),
+        };
+        if (resumeFrom == null && store.Latest() is { } existing)
+        {
+            if (!overwrite) throw new SiftException($"{outDir} already holds a run ({existing}); pass --resume to continue it, or --overwrite to start over");
+            Directory.Delete(store.Root, recursive: true);
+        }
+
+        var dtype = recipe.Training.ComputeDType;
+        var tokenizerDir = recipe.Model.Tokenizer ?? recipe.Model.Path!;
+        var tokenizer = ModelTokenizer.Load(tokenizerDir);
+        using var model = LoadModel(tokenizer, dtype);
+        tokenizer.CheckFitsModel(model.Config.VocabSize);
+        var template = ChatTemplate.ForModel(tokenizerDir, recipe.Data.Template ?? (recipe.Pretrain ? "plain" : null));
+        var (train, eval) = LoadData(tokenizer, template);
+        OnMessage($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
+                  $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}");
+
+        Directory.CreateDirectory(outDir);
+        AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
+        var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
+        var target = new FullModelTarget(model, tokenizerDir, exportType);
+        var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
+        {
+            RunSignature = Signature(train),
+            OnStep = OnStep,
+            OnMessage = OnMessage,
+        };
+        return trainer.Train(train, eval, resumeFrom, cancel);
+    }
+
+    private CausalLM LoadModel(ModelTokenizer tokenizer, ScalarType dtype)
+    {
+        if (!recipe.Pretrain) return ModelFolder.Load(recipe.Model.Path!, dtype);
+        var json = recipe.Model.ConfigPath != null
+            ? JsonNode.Parse(File.ReadAllText(recipe.Model.ConfigPath))!.AsObject()
+            : DefaultPretrainConfig(tokenizer);
+        foreach (var (key, value) in recipe.Model.ConfigValues) json[key] = JsonNode.Parse(value);
+        var config = ModelConfig.FromJson(json, recipe.Model.ConfigPath ?? "model_config");
+        var model = new CausalLM(config, dtype);
+        model.InitializeWeights(recipe.Training.Seed);
+        return model;
+    }
+
+    private static JsonObject DefaultPretrainConfig(ModelTokenizer tokenizer) => new()
+    {
+        ["architectures"] = new JsonArray("LlamaForCausalLM"), ["model_type"] = "llama", ["hidden_act"] = "silu",
+        ["vocab_size"] = tokenizer.VocabSize, ["hidden_size"] = 256, ["intermediate_size"] = 688, ["num_hidden_layers"] = 4,
+        ["num_attention_heads"] = 4, ["num_key_value_heads"] = 4, ["max_position_embeddings"] = 2048, ["rms_norm_eps"] = 1e-5,
+        ["rope_theta"] = 10000.0, ["tie_word_embeddings"] = false, ["torch_dtype"] = "float32",
+        ["bos_token_id"] = tokenizer.BosId, ["eos_token_id"] = tokenizer.EosId,
+    };
+
+    private (List<TokenizedExample> Train, List<TokenizedExample> Eval) LoadData(ModelTokenizer tokenizer, ChatTemplate template)
+    {
+        var d = recipe.Data;
+        var read = new DatasetOptions { Layout = d.Layout, Columns = ColumnMapping.Parse(d.Columns), SkipInvalid = d.SkipInvalid };
+        List<TokenizedExample> Load(string path)
+        {
+            if (recipe.Pretrain) return PretrainCorpus.Build(path, read, tokenizer, template, d.Tokenization.MaxLength);
+            var set = TokenizedDataset.LoadOrBuild(path, read, new ExampleTokenizer(tokenizer, template, d.Tokenization), d.CacheDir);
+            if (set.Cache.Note is { } note) OnMessage(note);
+            OnMessage($"{path}: {set.Report}" + (set.Cache.Hit ? $" (from cache {set.Cache.Path})" : ""));
+            return set.Examples.ToList();
+        }
+        List<TokenizedExample> train;
+        if (recipe.Objective.SftMix is { } mix)
+        {
+            if (d.Train.Length > 0) throw new SiftException("with objective sftmix the training data are objective.confident and objective.unconfident; remove data.train");
+            var confident = Load(mix.Confident);
+            _confidentIds = confident.Select(e => e.Id).ToHashSet();
+            train = [.. confident, .. Load(mix.Unconfident)];
+            var overlap = train.Count - train.Select(e => e.Id).Distinct().Count();
+            if (overlap > 0) throw new SiftException($"{mix.Confident} and {mix.Unconfident} share {overlap} example ids; the halves must be disjoint");
+        }
+        else train = Load(d.Train);
+        if (d.Eval != null) return (train, Load(d.Eval));
+        if (d.EvalFraction <= 0) return (train, []);
+        var held = train.Where(e => HeldOut(e.Id, d.EvalFraction)).ToList();
+        return (train.Where(e => !HeldOut(e.Id, d.EvalFraction)).ToList(), held);
+    }
+
+    /// <summary>A stable split by example id, independent of file order.</summary>
+    public static bool HeldOut(string id, double fraction) =>
+        BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(id)), 0) < fraction * uint.MaxValue;
+
+    private ITrainingObjective CreateObjective() => recipe.Objective.Kind switch
+    {
+        ObjectiveKind.Ntp or ObjectiveKind.Neftune => new NextTokenObjective(recipe.Objective.Neftune),
+        _ => new SftMixObjective(_confidentIds!, recipe.Objective.SftMix!.Options),
+    };
+
+    /// <summary>What must be identical for a checkpoint to be resumed: the recipe without its output settings, and the exact token data.</summary>
+    private string Signature(IReadOnlyList<TokenizedExample> train)
+    {
+        var lines = recipe.ToYaml().Split('\n').Where(l => !l.TrimStart().StartsWith("output_dir:") && !l.TrimStart().StartsWith("save_") &&
+                                                           !l.TrimStart().StartsWith("logging_steps:") && !l.TrimStart().StartsWith("eval_steps:"));
+        var sb = new StringBuilder(string.Join('\n', lines));
+        foreach (var e in train) sb.Append(e.Id).Append(':').AppendJoin(',', e.Tokens).Append(':').AppendJoin("", e.Trained.Select(t => t ? '1' : '0')).Append('\n');
+        return ContentHash.OfString(sb.ToString());
+    }
+}

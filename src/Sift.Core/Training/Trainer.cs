@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using Sift.Data;
+using Sift.Data.Batching;
+using Sift.Native;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Sift.Training;
+
+/// <summary>
+/// The training loop: micro-batches from the objective's epoch plan, gradient accumulation with the
+/// loss normalized over the whole optimizer step, AdamW with decay/no-decay groups, warmup and
+/// decay, clipping by global norm, fp32 or bf16 (with fp32 masters), periodic evaluation,
+/// checkpoints and exact resume. Every random draw derives from (seed, step), and the data order
+/// from (seed, epoch), so a resumed run ends with the same weights as one never stopped.
+/// </summary>
+public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective, TrainingOptions options, string outputDir)
+{
+    public const string FinalModelDir = "model";
+    public const string ConfidenceListFile = "confidence_checkpoints.json";
+
+    /// <summary>Run signature: settings that must not change between a checkpoint and its resume.</summary>
+    public string RunSignature { get; init; } = "";
+
+    public Action<StepReport>? OnStep { get; init; }
+    public Action<string>? OnMessage { get; init; }
+
+    public TrainingResult Train(IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> eval, string? resumeFrom, CancellationToken cancel)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new SiftException("there are no training examples");
+        var model = target.Model;
+        int micro = options.PerDeviceTrainBatchSize, accumulation = options.GradientAccumulationSteps;
+        var plans = new Dictionary<int, IReadOnlyList<int[]>>();
+        IReadOnlyList<int[]> Plan(int epoch)
+        {
+            if (!plans.TryGetValue(epoch, out var plan))
+            {
+                plans.Clear();
+                plan = plans[epoch] = objective.PlanEpoch(train, micro, options.Seed, epoch);
+            }
+            return plan;
+        }
+        long stepsPerEpoch = (Plan(0).Count + accumulation - 1) / accumulation;
+        if (stepsPerEpoch == 0) throw new SiftException("the objective planned no batches; check the data and the batch size");
+        long total = options.MaxSteps > 0 ? options.MaxSteps : stepsPerEpoch * options.NumTrainEpochs;
+        long warmup = options.WarmupSteps > 0 ? options.WarmupSteps : (long)Math.Ceiling(options.WarmupRatio * total);
+        var schedule = new LearningRateSchedule(options.LearningRate, options.LrSchedulerType, warmup, total);
+        var confidenceSteps = ConfidenceSteps(total, options.ConfidenceCheckpoints);
+
+        using var masters = new MasterWeights(target.Trainable, options.Precision);
+        var decay = masters.Named.Where(p => p.Master.dim() >= 2).Select(p => p.Master).ToList();
+        var noDecay = masters.Named.Where(p => p.Master.dim() < 2).Select(p => p.Master).ToList();
+        var groups = new List<AdamW.ParamGroup>();
+        if (decay.Count > 0) groups.Add(new AdamW.ParamGroup(decay, new AdamW.Options { weight_decay = options.WeightDecay }));
+        if (noDecay.Count > 0) groups.Add(new AdamW.ParamGroup(noDecay, new AdamW.Options { weight_decay = 0.0 }));
+        using var optimizer = optim.AdamW(groups, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
+
+        var store = new CheckpointStore(outputDir, options.SaveTotalLimit);
+        long start = 0;
+        long tokensSeen = 0;
+        if (resumeFrom != null)
+        {
+            var state = TrainerState.Read(Path.Combine(resumeFrom, CheckpointStore.StateFile));
+            if (state.RunSignature != RunSignature)
+                throw new SiftException($"{resumeFrom}: this checkpoint was made with different settings or data; resume with the same config, or train into a new output_dir");
+            var weights = target.Load(resumeFrom);
+            try { masters.Load(weights, resumeFrom); } finally { foreach (var w in weights.Values) w.Dispose(); }
+            optimizer.load_state_dict(Path.Combine(resumeFrom, CheckpointStore.OptimizerFile));
+            start = state.GlobalStep;
+            tokensSeen = state.TokensSeen;
+            OnMessage?.Invoke($"resumed from {resumeFrom} at step {start} of {total}");
+        }
+
+        using var log = new TrainingLog(outputDir, options.RecordDynamics, start);
+        model.train();
+        var clock = Stopwatch.StartNew();
+        long stepsThisRun = 0, tokensThisRun = 0;
+        double lastLoss = double.NaN;
+        EvalResult? lastEval = null;
+        bool interrupted = false;
+        for (long step = start; step < total; step++)
+        {
+            int epoch = (int)(step / stepsPerEpoch);
+            var plan = Plan(epoch);
+            int first = (int)(step % stepsPerEpoch * accumulation);
+            var batches = plan.Skip(first).Take(accumulation).Select(ix => (IReadOnlyList<TokenizedExample>)ix.Select(i => train[i]).ToList()).ToList();
+
+            ulong stepSeed = unchecked((ulong)(options.Seed * 1_000_003L + step * 7_919L + 11));
+            torch.manual_seed((long)(stepSeed & long.MaxValue));
+            var generator = new Generator(stepSeed);
+            var context = new StepContext(step, batches, generator);
+            var metrics = new Dictionary<string, double>();
+            long stepTokens = 0;
+            double loss = 0;
+            foreach (var examples in batches)
+            {
+                using var scope = NewDisposeScope();
+                using var batch = options.Packing ? TokenBatch.Packed(examples, options.PackedRowLength) : TokenBatch.Padded(examples);
+                var result = objective.Compute(model, batch, context);
+                double value = result.Loss.item<float>();
+                if (!double.IsFinite(value)) throw Diverged(step + 1, $"the loss is {value}", store);
+                result.Loss.backward();
+                loss += value;
+                stepTokens += batch.Tokens;
+                foreach (var (k, v) in result.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v;
+                log.Dynamics(step + 1, epoch, result.Examples);
+            }
+            generator.Dispose();
+
+            masters.GradientsToMasters();
+            double norm = nn.utils.clip_grad_norm_(masters.Masters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
+            if (!double.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store);
+            double lr = schedule.RateAt(step);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            optimizer.step();
+            masters.ZeroGradients();
+            masters.MastersToModel();
+
+            long done = step + 1;
+            stepsThisRun++;
+            tokensThisRun += stepTokens;
+            tokensSeen += stepTokens;
+            lastLoss = loss;
+            log.Flush();
+            double tokPerSec = tokensThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            if (done % options.LoggingSteps == 0 || done == total)
+            {
+                metrics["loss"] = loss;
+                metrics["learning_rate"] = lr;
+                metrics["grad_norm"] = norm;
+                metrics["epoch"] = (double)done / stepsPerEpoch;
+                metrics["tokens_per_second"] = tokPerSec;
+                log.Metrics(done, metrics);
+            }
+            OnStep?.Invoke(new StepReport(done, total, epoch, loss, lr, norm, tokPerSec, clock.Elapsed / stepsThisRun * (total - done)));
+
+            if (eval.Count > 0 && ((options.EvalSteps > 0 && done % options.EvalSteps == 0) || done == total))
+            {
+                lastEval = Evaluator.Evaluate(model, eval, options.PerDeviceEvalBatchSize);
+                log.Metrics(done, new Dictionary<string, double>
+                {
+                    ["eval_loss"] = lastEval.Loss, ["eval_perplexity"] = lastEval.Perplexity, ["eval_token_accuracy"] = lastEval.TokenAccuracy,
+                });
+                OnMessage?.Invoke($"step {done}: eval_loss {lastEval.Loss:F4}, eval_perplexity {lastEval.Perplexity:F3}, eval_token_accuracy {lastEval.TokenAccuracy:P1}");
+            }
+            if (confidenceSteps.Contains(done)) SaveConfidenceSnapshot(done, masters);
+
+            var state = new TrainerState
+            {
+                GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch, RunSignature = RunSignature,
+                Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen,
+            };
+            bool stop = cancel.IsCancellationRequested && done < total;
+            if (done == total || stop || (options.SaveSteps > 0 && done % options.SaveSteps == 0))
+            {
+                var path = store.Save(done, state, dir => SaveCheckpoint(dir, masters, optimizer));
+                OnMessage?.Invoke($"checkpoint {path}");
+            }
+            if (stop)
+            {
+                interrupted = true;
+                OnMessage?.Invoke($"interrupted at step {done}; resume with --resume");
+                break;
+            }
+        }
+
+        string? modelDir = null;
+        if (!interrupted)
+        {
+            modelDir = Path.Combine(outputDir, FinalModelDir);
+            using var weights = new NamedTensors(masters);
+            ReplaceFolder(modelDir, dir => target.Export(dir, weights.Tensors));
+        }
+        return new TrainingResult(total, lastLoss, lastEval, modelDir, interrupted);
+    }
+
+    /// <summary>C evenly spaced steps ending at the last one: round(total·c/C) for c = 1..C.</summary>
+    public static SortedSet<long> ConfidenceSteps(long total, int count)
+    {
+        var steps = new SortedSet<long>();
+        for (int c = 1; c <= count; c++) steps.Add(Math.Max(1, (long)Math.Round((double)total * c / count, MidpointRounding.AwayFromZero)));
+        return steps;
+    }
+
+    private void SaveCheckpoint(string dir, MasterWeights masters, OptimizerHelper optimizer)
+    {
+        using var weights = new NamedTensors(masters);
+        target.Save(dir, weights.Tensors);
+        optimizer.save_state_dict(Path.Combine(dir, CheckpointStore.OptimizerFile));
+    }
+
+    private void SaveConfidenceSnapshot(long step, MasterWeights masters)
+    {
+        var relative = Path.Combine("confidence", $"checkpoint-{step}");
+        using (var weights = new NamedTensors(masters))
+            ReplaceFolder(Path.Combine(outputDir, relative), dir => target.Export(dir, weights.Tensors));
+        var listPath = Path.Combine(outputDir, ConfidenceListFile);
+        var list = ConfidenceList.Read(listPath).Where(p => p != relative && StepOf(p) < step).Append(relative).ToList();
+        ConfidenceList.Write(listPath, list);
+        OnMessage?.Invoke($"confidence checkpoint {relative}");
+    }
+
+    private static long StepOf(string relative) => long.Parse(relative[(relative.LastIndexOf('-') + 1)..]);
+
+    /// <summary>Writes a folder completely under a temporary name, then swaps it in.</summary>
+    private static void ReplaceFolder(string final, Action<string> write)
+    {
+        var temp = final + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            write(temp);
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temp, final);
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+
+    private SiftException Diverged(long step, string what, CheckpointStore store) =>
+        new($"step {step}: {what}; training stopped. The last good checkpoint is {store.Latest() ?? "none (no checkpoint was saved yet)"}. " +
+            "Lower learning_rate, raise warmup, or set max_grad_norm, then resume from it.");
+
+    /// <summary>Contiguous CPU views of the master weights by name, for writing.</summary>
+    private sealed class NamedTensors : IDisposable
+    {
+        public NamedTensors(MasterWeights masters)
+        {
+            using var _ = no_grad();
+            Tensors = masters.Named.ToDictionary(p => p.Name, p => p.Master.detach().cpu().contiguous());
+        }
+
+        public Dictionary<string, Tensor> Tensors { get; }
+
+        public void Dispose()
+        {
+            foreach (var t in Tensors.Values) t.Dispose();
+        }
+    }
+}

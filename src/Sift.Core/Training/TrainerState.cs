@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sift.Training;
+
+/// <summary>
+/// Where a run stands, saved in every checkpoint as trainer_state.json. The data order and every
+/// random draw are functions of (seed, epoch, step), so the global step is the whole data position.
+/// </summary>
+public sealed record TrainerState
+{
+    [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
+    [JsonPropertyName("epoch")] public int Epoch { get; init; }
+    [JsonPropertyName("total_steps")] public long TotalSteps { get; init; }
+    [JsonPropertyName("steps_per_epoch")] public long StepsPerEpoch { get; init; }
+    [JsonPropertyName("run_signature")] public string RunSignature { get; init; } = "";
+    [JsonPropertyName("objective")] public string Objective { get; init; } = "";
+    [JsonPropertyName("last_loss")] public double LastLoss { get; init; }
+    [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    public static TrainerState Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path))
+                   ?? throw new SiftException($"{path}: empty trainer state");
+        }
+        catch (JsonException e)
+        {
+            throw new SiftException($"{path}: not a valid trainer_state.json ({e.Message}); the checkpoint is damaged, resume from an older one", e);
+        }
+    }
+}

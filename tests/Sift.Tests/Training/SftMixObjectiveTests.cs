@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using Sift.Data;
+using Sift.Data.Batching;
+using Sift.Models;
+using Sift.Training;
+using Sift.Training.Objectives;
+
+namespace Sift.Tests.Training;
+
+public class SftMixObjectiveTests
+{
+    private static readonly List<TokenizedExample> Data = TrainerFixtures.Examples(12);
+    private static readonly HashSet<string> Confident = Data.Take(6).Select(e => e.Id).ToHashSet();
+
+    [Fact]
+    public void MicroBatchesHoldKConfidentThenKUnconfident()
+    {
+        var plan = SftMixPlanner.Plan(Data, Confident, 4, pairByLength: false, seed: 1, epoch: 0);
+        Assert.Equal(3, plan.Count);
+        Assert.All(plan, b =>
+        {
+            Assert.All(b.Take(2), i => Assert.Contains(Data[i].Id, Confident));
+            Assert.All(b.Skip(2), i => Assert.DoesNotContain(Data[i].Id, Confident));
+        });
+        Assert.Equal(12, plan.SelectMany(b => b).Distinct().Count());
+        Assert.Equal(plan, SftMixPlanner.Plan(Data, Confident, 4, false, 1, 0));
+        Assert.NotEqual(plan, SftMixPlanner.Plan(Data, Confident, 4, false, 1, 1));
+    }
+
+    [Fact]
+    public void LengthPairingPairsSimilarResponseLengths()
+    {
+        var plan = SftMixPlanner.Plan(Data, Confident, 2, pairByLength: true, seed: 1, epoch: 0);
+        var c = Data.Take(6).Select(e => e.TrainedCount).Order().ToList();
+        var u = Data.Skip(6).Select(e => e.TrainedCount).Order().ToList();
+        var pairs = plan.Select(b => (Data[b[0]].TrainedCount, Data[b[1]].TrainedCount)).OrderBy(p => p.Item1).ThenBy(p => p.Item2).ToList();
+        Assert.Equal(c.Zip(u).OrderBy(p => p.First).ThenBy(p => p.Second).ToList(), pairs);
+    }
+
+    [Fact]
+    public void OddBatchSizeIsRejected()
+    {
+        var e = Assert.Throws<SiftException>(() => SftMixPlanner.Plan(Data, Confident, 3, false, 1, 0));
+        Assert.Contains("even per_device_train_batch_size", e.Message);
+    }
+
+    [Fact]
+    public void MuZeroGivesExactlyTheNtpUpdateOnTheSameBatches()
+    {
+        var options = TrainerFixtures.Options(steps: 4) with { GradientAccumulationSteps = 2 };
+        using var mixModel = TrainerFixtures.Model();
+        TrainerFixtures.Train(mixModel, options, TrainerFixtures.TempDir(), Data, new SftMixObjective(Confident, new SftMixOptions(Mu: 0, DiagnosticSteps: 0)));
+        using var ntpModel = TrainerFixtures.Model();
+        TrainerFixtures.Train(ntpModel, options, TrainerFixtures.TempDir(), Data, new NtpOnSftMixBatches(Confident));
+        var expected = TrainerFixtures.Weights(ntpModel);
+        foreach (var (name, values) in TrainerFixtures.Weights(mixModel)) Assert.Equal(expected[name], values);
+    }
+
+    [Fact]
+    public void MixupChangesTheUpdateAndLogsItsDiagnostics()
+    {
+        var dir = TrainerFixtures.TempDir();
+        var options = TrainerFixtures.Options(steps: 2);
+        using var mixModel = TrainerFixtures.Model();
+        TrainerFixtures.Train(mixModel, options, dir, Data, new SftMixObjective(Confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: 1)));
+        using var ntpModel = TrainerFixtures.Model();
+        TrainerFixtures.Train(ntpModel, options, TrainerFixtures.TempDir(), Data, new NtpOnSftMixBatches(Confident));
+        Assert.NotEqual(TrainerFixtures.Weights(ntpModel)["lm_head.weight"], TrainerFixtures.Weights(mixModel)["lm_head.weight"]);
+
+        var last = JsonNode.Parse(File.ReadLines(Path.Combine(dir, TrainingLog.MetricsFile)).Last())!;
+        double ntp = last["ntp_loss"]!.GetValue<double>(), mix = last["mixup_loss"]!.GetValue<double>();
+        Assert.Equal(ntp + 0.5 * mix, last["loss"]!.GetValue<double>(), 4);
+        Assert.True(last["mixup_grad_norm"]!.GetValue<double>() > 0);
+        Assert.InRange(last["grad_cosine"]!.GetValue<double>(), -1, 1);
+        Assert.InRange(last["lambda_mean"]!.GetValue<double>(), 0, 1);
+    }
+
+    /// <summary>Plain NTP over the batches SFTMix would form: the reference for μ = 0.</summary>
+    private sealed class NtpOnSftMixBatches(IReadOnlySet<string> confident) : ITrainingObjective
+    {
+        private readonly NextTokenObjective _ntp = new();
+        public string Name => "ntp";
+        public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
+            SftMixPlanner.Plan(examples, confident, microBatchSize, false, seed, epoch);
+        public ObjectiveResult Compute(CausalLM model, TokenBatch batch, StepContext context) => _ntp.Compute(model, batch, context);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Sift.Models;
+
+namespace Sift.Tests.Training;
+
+/// <summary>`sift train` end to end on files: recipe handling, errors, and resume after SIGKILL.</summary>
+public class TrainCliTests
+{
+    private static readonly string Tokenizer = Paths.Asset("models", "stories260K-hf");
+
+    /// <summary>A random 512-vocab model with the stories260K tokenizer, and 24 Alpaca-style records.</summary>
+    private static (string Model, string Data) Fixture()
+    {
+        var dir = TrainerFixtures.TempDir();
+        var model = Path.Combine(dir, "base");
+        using (var m = new CausalLM(ModelConfig.Create(vocabSize: 512, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4)))
+        {
+            m.InitializeWeights(1);
+            ModelFolder.Save(m, model, Tokenizer);
+        }
+        var data = Path.Combine(dir, "data.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 24).Select(i =>
+            $"{{\"instruction\": \"Count from {i} to {i + 3}.\", \"input\": \"\", \"output\": \"{i} {i + 1} {i + 2} {i + 3}\"}}"));
+        return (model, data);
+    }
+
+    private static string[] Args(string model, string data, string output, params string[] extra) =>
+    [
+        "train", "--model", model, "--data", data, "--output-dir", output,
+        "--set", "schedule.max_steps=30", "--set", "schedule.per_device_train_batch_size=4", "--set", "optimizer.learning_rate=1e-3",
+        "--set", "output.save_steps=1", "--set", "objective.name=neftune", .. extra,
+    ];
+
+    [Fact]
+    public void KilledRunResumesToTheSameWeights()
+    {
+        var (model, data) = Fixture();
+        var straight = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var (code, _, err) = CliRunner.Run(Args(model, data, straight));
+        Assert.True(code == 0, err);
+
+        var killed = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var sift = Path.Combine(AppContext.BaseDirectory, "sift.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])[sift, .. Args(model, data, killed)]) start.ArgumentList.Add(a);
+        using (var process = Process.Start(start)!)
+        {
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!Directory.Exists(Path.Combine(killed, "checkpoints", "checkpoint-4")) && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(10);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        Assert.False(Directory.Exists(Path.Combine(killed, "model")), "the run finished before it could be killed");
+
+        (code, _, err) = CliRunner.Run(Args(model, data, killed, "--resume"));
+        Assert.True(code == 0, err);
+        Assert.Contains("resumed from", err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model", "model.safetensors")));
+    }
+
+    [Fact]
+    public void SecondRunIntoTheSameFolderNeedsResumeOrOverwrite()
+    {
+        var (model, data) = Fixture();
+        var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+        Assert.Equal(0, CliRunner.Run(Args(model, data, output, "--set", "schedule.max_steps=2")).ExitCode);
+        var (code, _, err) = CliRunner.Run(Args(model, data, output, "--set", "schedule.max_steps=2"));
+        Assert.Equal(1, code);
+        Assert.Contains("pass --resume to continue it, or --overwrite", err);
+        Assert.Equal(0, CliRunner.Run(Args(model, data, output, "--set", "schedule.max_steps=2", "--overwrite")).ExitCode);
+    }
+
+    [Fact]
+    public void RecipeErrorsNameTheSettingAndTheFile()
+    {
+        var (model, data) = Fixture();
+        var recipe = Path.Combine(TrainerFixtures.TempDir(), "recipe.yaml");
+        File.WriteAllText(recipe, $"model: {model}\ndata:\n  train: {data}\noptimizer:\n  learnin_rate: 1e-4\noutput:\n  output_dir: /tmp/x\n");
+        var (code, _, err) = CliRunner.Run("train", recipe);
+        Assert.Equal(1, code);
+        Assert.Contains($"{recipe}:5: unknown setting 'optimizer.learnin_rate'; did you mean 'optimizer.learning_rate'?", err);
+
+        File.WriteAllText(recipe, $"model: {model}\ndata:\n  train: {data}\noptimizer:\n  learning_rate: fast\noutput:\n  output_dir: /tmp/x\n");
+        (code, _, err) = CliRunner.Run("train", recipe);
+        Assert.Equal(1, code);
+        Assert.Contains($"{recipe}:5: optimizer.learning_rate: expected a number, got 'fast'", err);
+
+        (code, _, err) = CliRunner.Run("train", recipe, "--set", "optimizer.learning_rate=-1");
+        Assert.Equal(1, code);
+        Assert.Contains("learning_rate must be a positive number", err);
+    }
+
+    [Fact]
+    public void TrainedModelGeneratesAndTheResolvedRecipeIsSaved()
+    {
+        var (model, data) = Fixture();
+        var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var (code, stdout, err) = CliRunner.Run(Args(model, data, output, "--set", "schedule.max_steps=3", "--set", "data.eval_fraction=0.2"));
+        Assert.True(code == 0, err);
+        Assert.Contains("eval_loss", stdout);
+        Assert.Contains("learning_rate: 0.001", File.ReadAllText(Path.Combine(output, "sift_recipe.yaml")));
+        (code, _, err) = CliRunner.Run("generate", "--model", Path.Combine(output, "model"), "--prompt", "Count", "--max-new-tokens", "4");
+        Assert.True(code == 0, err);
+    }
+}

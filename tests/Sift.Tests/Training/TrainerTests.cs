@@ -1,0 +1,156 @@
+using System.Text.Json.Nodes;
+using Sift.Data;
+using Sift.Data.Batching;
+using Sift.Models;
+using Sift.Training;
+using Sift.Training.Objectives;
+using static TorchSharp.torch;
+
+namespace Sift.Tests.Training;
+
+public class TrainerTests
+{
+    [Fact]
+    public void TinyModelOverfitsTinySet()
+    {
+        using var model = TrainerFixtures.Model();
+        var data = TrainerFixtures.Examples(8);
+        var dir = TrainerFixtures.TempDir();
+        var before = Evaluator.Evaluate(model, data, 8).Loss;
+        var result = TrainerFixtures.Train(model, TrainerFixtures.Options(steps: 150) with { LearningRate = 1e-2, WeightDecay = 0.0 }, dir, data);
+        var after = Evaluator.Evaluate(model, data, 8);
+        Assert.True(before > 2.5, $"initial loss {before}");
+        Assert.True(after.Loss < 0.05, $"final loss {after.Loss}");
+        Assert.Equal(1.0, after.TokenAccuracy);
+        Assert.True(File.Exists(Path.Combine(result.ModelDir!, "model.safetensors")));
+        using var reloaded = ModelFolder.Load(result.ModelDir!);
+        Assert.Equal(after.Loss, Evaluator.Evaluate(reloaded, data, 3).Loss, 5);
+    }
+
+    [Fact]
+    public void AccumulatingTwoMicroBatchesEqualsOneBatchOfFour()
+    {
+        var data = TrainerFixtures.Examples(4);
+        using var a = TrainerFixtures.Model();
+        using var b = TrainerFixtures.Model();
+        var options = TrainerFixtures.Options(steps: 1) with { WarmupSteps = 0, LrSchedulerType = LrSchedulerType.Constant, MaxGradNorm = 0 };
+        TrainerFixtures.Train(a, options with { PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1 }, TrainerFixtures.TempDir(), data);
+        TrainerFixtures.Train(b, options with { PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 2 }, TrainerFixtures.TempDir(), data);
+        var wa = TrainerFixtures.Weights(a);
+        var wb = TrainerFixtures.Weights(b);
+        using var initial = TrainerFixtures.Model();
+        var w0 = TrainerFixtures.Weights(initial);
+        foreach (var (name, va) in wa)
+        {
+            for (int i = 0; i < va.Length; i++) Assert.True(Math.Abs(va[i] - wb[name][i]) < 1e-6, $"{name}[{i}]: {va[i]} vs {wb[name][i]}");
+        }
+        Assert.Contains(wa, kv => kv.Value.Where((v, i) => Math.Abs(v - w0[kv.Key][i]) > 1e-4).Any());
+    }
+
+    [Fact]
+    public void ResumingAfterAStopGivesBitIdenticalWeights()
+    {
+        var data = TrainerFixtures.Examples(12);
+        var options = TrainerFixtures.Options(steps: 8) with { PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 2, WeightDecay = 0.1, SaveSteps = 0 };
+        var neftune = new NextTokenObjective(new NeftuneOptions(5));
+
+        using var straight = TrainerFixtures.Model();
+        TrainerFixtures.Train(straight, options, TrainerFixtures.TempDir(), data, neftune);
+
+        var dir = TrainerFixtures.TempDir();
+        using (var first = TrainerFixtures.Model())
+        {
+            using var cancel = new CancellationTokenSource();
+            var stopped = TrainerFixtures.Train(first, options, dir, data, neftune, cancel: cancel.Token, onStep: r => { if (r.Step == 3) cancel.Cancel(); });
+            Assert.True(stopped.Interrupted);
+        }
+        var latest = new CheckpointStore(dir, 2).Latest();
+        Assert.EndsWith("checkpoint-3", latest);
+        using var resumed = TrainerFixtures.Model(seed: 99);
+        var result = TrainerFixtures.Train(resumed, options, dir, data, neftune, resume: latest);
+        Assert.False(result.Interrupted);
+
+        var expected = TrainerFixtures.Weights(straight);
+        foreach (var (name, values) in TrainerFixtures.Weights(resumed)) Assert.Equal(expected[name], values);
+        var steps = File.ReadLines(Path.Combine(dir, TrainingLog.MetricsFile)).Select(l => JsonNode.Parse(l)!["step"]!.GetValue<long>()).ToList();
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), steps);
+    }
+
+    [Fact]
+    public void CheckpointsKeepOnlyTheNewest()
+    {
+        var dir = TrainerFixtures.TempDir();
+        using var model = TrainerFixtures.Model();
+        TrainerFixtures.Train(model, TrainerFixtures.Options(steps: 6) with { SaveSteps = 1, SaveTotalLimit = 2 }, dir, TrainerFixtures.Examples(8));
+        var kept = new CheckpointStore(dir, 2).List().Select(c => c.Step).ToList();
+        Assert.Equal([5L, 6L], kept);
+        Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "checkpoints"), ".*"));
+    }
+
+    [Fact]
+    public void NonFiniteLossStopsAndNamesTheLastGoodCheckpoint()
+    {
+        var dir = TrainerFixtures.TempDir();
+        using var model = TrainerFixtures.Model();
+        var objective = new FailingObjective(failAtStep: 4);
+        var e = Assert.Throws<SiftException>(() =>
+            TrainerFixtures.Train(model, TrainerFixtures.Options(steps: 6) with { SaveSteps = 2 }, dir, TrainerFixtures.Examples(8), objective));
+        Assert.Contains("step 5: the loss is NaN", e.Message);
+        Assert.Contains("checkpoint-4", e.Message);
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoints", "checkpoint-4", CheckpointStore.StateFile)));
+    }
+
+    [Fact]
+    public void ConfidenceSnapshotsAreEvenlySpacedAndListed()
+    {
+        Assert.Equal([3L, 5L, 8L, 10L], Trainer.ConfidenceSteps(10, 4));
+        var dir = TrainerFixtures.TempDir();
+        using var model = TrainerFixtures.Model();
+        TrainerFixtures.Train(model, TrainerFixtures.Options(steps: 4) with { ConfidenceCheckpoints = 2, RecordDynamics = true }, dir, TrainerFixtures.Examples(8));
+        var listed = ConfidenceList.Read(Path.Combine(dir, Trainer.ConfidenceListFile));
+        Assert.Equal(["confidence/checkpoint-2", "confidence/checkpoint-4"], listed.Select(p => p.Replace('\\', '/')));
+        using var snapshot = ModelFolder.Load(Path.Combine(dir, listed[0]));
+        var rows = File.ReadLines(Path.Combine(dir, TrainingLog.DynamicsFile)).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(16, rows.Count);
+        Assert.All(rows, r => Assert.True(r["loss"]!.GetValue<double>() > 0));
+        Assert.Equal(8, rows.Where(r => r["epoch"]!.GetValue<int>() == 0).Select(r => r["id"]!.GetValue<string>()).Distinct().Count());
+    }
+
+    [Fact]
+    public void Bf16MixedPrecisionTrainsWithFp32Masters()
+    {
+        using var model = TrainerFixtures.Model(ScalarType.BFloat16);
+        var data = TrainerFixtures.Examples(8);
+        var before = Evaluator.Evaluate(model, data, 8).Loss;
+        var dir = TrainerFixtures.TempDir();
+        var trainer = new Trainer(new FullModelTarget(model, null, ScalarType.BFloat16), new NextTokenObjective(),
+            TrainerFixtures.Options(steps: 40) with { LearningRate = 1e-2, Precision = Precision.Bfloat16Mixed, SaveSteps = 20 }, dir);
+        trainer.Train(data, [], null, default);
+        Assert.True(Evaluator.Evaluate(model, data, 8).Loss < before / 2);
+        Assert.Equal("F32", Sift.Models.Safetensors.SafetensorsCheckpoint.ListTensors(Path.Combine(dir, "checkpoints", "checkpoint-20"))["lm_head.weight"].Dtype);
+        Assert.Equal(ScalarType.BFloat16, model.LmHeadWeight.dtype);
+    }
+
+    [Fact]
+    public void LearningRateFollowsWarmupThenCosine()
+    {
+        var s = new LearningRateSchedule(1.0, LrSchedulerType.Cosine, WarmupSteps: 2, TotalSteps: 6);
+        Assert.Equal([0.0, 0.5, 1.0, 0.5 * (1 + Math.Cos(Math.PI / 4)), 0.5, 0.5 * (1 + Math.Cos(3 * Math.PI / 4))], Enumerable.Range(0, 6).Select(i => s.RateAt(i)).ToArray());
+        var linear = new LearningRateSchedule(2.0, LrSchedulerType.Linear, 0, 4);
+        Assert.Equal([2.0, 1.5, 1.0, 0.5], Enumerable.Range(0, 4).Select(i => linear.RateAt(i)).ToArray());
+    }
+
+    /// <summary>NTP whose loss becomes NaN at one step.</summary>
+    private sealed class FailingObjective(long failAtStep) : ITrainingObjective
+    {
+        private readonly NextTokenObjective _ntp = new();
+        public string Name => "failing";
+        public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
+            _ntp.PlanEpoch(examples, microBatchSize, seed, epoch);
+        public ObjectiveResult Compute(CausalLM model, TokenBatch batch, StepContext context)
+        {
+            var result = _ntp.Compute(model, batch, context);
+            return context.Step == failAtStep ? result with { Loss = result.Loss * float.NaN } : result;
+        }
+    }
+}
