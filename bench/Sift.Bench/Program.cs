@@ -25,7 +25,7 @@ public static class Program
             default:
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
-                                        "       | score [--batch B] [--length T] [--repeats R] [--data [ASSETS_DIR]]");
+                                        "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]");
                 return 2;
         }
     }

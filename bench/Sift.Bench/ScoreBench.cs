@@ -13,7 +13,7 @@ namespace Sift.Bench;
 /// the second half of each row trained), in fp32 and bf16, measured in the same run. The training
 /// step is the plain one written here: forward with logits at every position, cross-entropy over
 /// the trained positions, backward, AdamW step (bf16: bf16 parameters, gradients and optimizer).
-/// With --data, also the wall time of `sift score perplexity` on the shared Alpaca-2K and GSM8K
+/// --dtype fp32|bf16 limits the precisions. With --data (or --data-only), also the wall time of `sift score perplexity` on the shared Alpaca-2K and GSM8K
 /// train sets with the same model and the Llama 2 tokenizer.
 /// </summary>
 public static class ScoreBench
@@ -28,7 +28,13 @@ public static class ScoreBench
             Enumerable.Range(0, length).Select(p => 3 + (p * 7919 + i * 104729) % 31990).ToArray(),
             Enumerable.Range(0, length).Select(p => p >= length / 2).ToArray())).ToList();
 
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        var dtypes = (args.SkipWhile(a => a != "--dtype").Skip(1).FirstOrDefault() ?? "both") switch
+        {
+            "fp32" => new[] { ScalarType.Float32 },
+            "bf16" => new[] { ScalarType.BFloat16 },
+            _ => new[] { ScalarType.Float32, ScalarType.BFloat16 },
+        };
+        foreach (var dtype in args.Contains("--data-only") ? [] : dtypes)
         {
             using var model = new CausalLM(config, dtype);
             model.InitializeWeights(seed: 0);
@@ -40,7 +46,7 @@ public static class ScoreBench
         }
 
         var dataArg = args.SkipWhile(a => a != "--data").Skip(1).FirstOrDefault(a => !a.StartsWith("--"));
-        if (args.Contains("--data")) ScoreDataSets(config, dataArg ?? Path.Combine("..", "shared", "assets"));
+        if (args.Contains("--data") || args.Contains("--data-only")) ScoreDataSets(config, dataArg ?? Path.Combine("..", "shared", "assets"), dtypes);
         return 0;
     }
 
@@ -61,7 +67,7 @@ public static class ScoreBench
         };
     }
 
-    private static void ScoreDataSets(ModelConfig config, string assets)
+    private static void ScoreDataSets(ModelConfig config, string assets, ScalarType[] dtypes)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"sift-bench-score-{Environment.ProcessId}");
         var modelDir = Path.Combine(dir, "stories15m-random");
@@ -75,7 +81,7 @@ public static class ScoreBench
                      ("Alpaca-2K", Path.Combine(assets, "data", "alpaca-2k", "alpaca_data_2k.json"), ""),
                      ("GSM8K train", Path.Combine(assets, "data", "gsm8k", "train.jsonl"), "prompt=question,response=answer"),
                  })
-            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            foreach (var dtype in dtypes)
             {
                 var timer = Stopwatch.StartNew();
                 var result = ScoreJob.Run(new ScoreJobSettings
