@@ -13,8 +13,9 @@ namespace Sift.Bench;
 /// the second half of each row trained), in fp32 and bf16, measured in the same run. The training
 /// step is the plain one written here: forward with logits at every position, cross-entropy over
 /// the trained positions, backward, AdamW step (bf16: bf16 parameters, gradients and optimizer).
-/// --dtype fp32|bf16 limits the precisions. With --data (or --data-only), also the wall time of `sift score perplexity` on the shared Alpaca-2K and GSM8K
-/// train sets with the same model and the Llama 2 tokenizer.
+/// --dtype fp32|bf16 limits the precisions. With --data (or --data-only), also the wall time of
+/// `sift score perplexity` on the shared Alpaca-2K and GSM8K train sets with the same model and
+/// the Llama 2 tokenizer.
 /// </summary>
 public static class ScoreBench
 {
