@@ -80,6 +80,24 @@ public class SelectCliTests
     }
 
     [Fact]
+    public void IfdPresetDropsIfdAboveOneThenTakesTheHighest()
+    {
+        var ws = new ScoringWorkspace();
+        Assert.Equal(0, ScoringWorkspace.Sift(["score", "ifd", "--model", ws.Model, .. ws.Common("ifd")]).Code);
+        var scores = ws.Out("ifd") + ".parquet";
+        var (code, _, stderr) = ScoringWorkspace.Sift("select", "--scores", scores, "--data", ws.Data, "--out", ws.Out("sel"), "--preset", "ifd", "--top-k", "3");
+        Assert.True(code == 0, stderr);
+        var table = ScoreTableFiles.Read(scores);
+        var ifd = table.Numbers("ifd_loss_ratio", "t");
+        Assert.Contains(ifd, v => v > 1); // the fixture has examples the filter must drop
+        var expected = Enumerable.Range(0, table.RowCount).Where(r => ifd[r] <= 1).OrderByDescending(r => ifd[r]).Take(3).Select(r => table.Ids[r]).ToHashSet();
+        var chosen = File.ReadAllLines(Path.Combine(ws.Out("sel"), "selected.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToHashSet();
+        Assert.Equal(expected, chosen);
+        var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(ws.Out("sel"), "manifest.json"))).RootElement.GetProperty("counts");
+        Assert.Equal(ifd.Count(v => v > 1), counts.GetProperty("filtered").GetInt32());
+    }
+
+    [Fact]
     public void BadSelectionsGiveOneLineErrors()
     {
         var (ws, scores) = Scored();
