@@ -16,6 +16,8 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "score":
+                return ScoreBench.Run(args[1..]);
             case "ckpt":
                 return CheckpointingBench.Run(args[1..]);
             case "ckpt-step":
@@ -27,7 +29,8 @@ public static class Program
             default:
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
-                                        "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]");
+                                        "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]\n" +
+                                        "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]");
                 return 2;
         }
     }
