@@ -44,7 +44,7 @@ public static class DemoCommand
         var pretrain = new Option<int>("--pretrain") { Description = "Plain-text task instances for pre-training", DefaultValueFactory = _ => 4000 };
         var noise = new Option<double>("--noise") { Description = "Fraction of training answers replaced by another example's answer of the same task", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 7 };
-        var command = new Command("data", "Write the demo's synthetic data: train.jsonl (with noise labels), heldout.jsonl, pretrain.txt and a byte-level tokenizer.")
+        var command = new Command("data", "Write the demo's synthetic data: train.jsonl (with noise labels), heldout.jsonl, pretrain.jsonl and a byte-level tokenizer.")
         {
             output, train, heldout, pretrain, noise, seed,
         };
@@ -52,7 +52,7 @@ public static class DemoCommand
         {
             var dir = parse.GetValue(output)!;
             DemoData.Write(dir, parse.GetValue(train), parse.GetValue(heldout), parse.GetValue(pretrain), parse.GetValue(noise), parse.GetValue(seed));
-            Console.WriteLine($"wrote {dir}: train.jsonl, heldout.jsonl, pretrain.txt, tokenizer/");
+            Console.WriteLine($"wrote {dir}: train.jsonl, heldout.jsonl, pretrain.jsonl, tokenizer/");
             return 0;
         }));
         return command;

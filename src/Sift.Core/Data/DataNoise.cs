@@ -11,7 +11,8 @@ namespace Sift.Data;
 /// </summary>
 public static class DataNoise
 {
-    public static (int Total, int Noisy) ShuffleResponses(string input, string output, DatasetOptions options, double fraction, int seed)
+    /// <param name="cleanOutput">When given, also writes the uncorrupted examples alone (the "oracle" training set).</param>
+    public static (int Total, int Noisy) ShuffleResponses(string input, string output, DatasetOptions options, double fraction, int seed, string? cleanOutput = null)
     {
         if (fraction is < 0 or > 1) throw new SiftException($"--fraction must be in [0, 1], got {fraction}");
         var conversations = DatasetReader.Read(input, options).ToList();
@@ -35,6 +36,14 @@ public static class DataNoise
             for (int i = 0; i < conversations.Count; i++) writer.Write(conversations[i], [("noisy", noisy[i])]);
             writer.Complete();
         });
+        if (cleanOutput != null)
+            AtomicFile.Write(cleanOutput, stream =>
+            {
+                using var writer = new JsonlConversationWriter(stream);
+                for (int i = 0; i < conversations.Count; i++)
+                    if (!noisy[i]) writer.Write(conversations[i]);
+                writer.Complete();
+            });
         return (conversations.Count, noisy.Count(n => n));
     }
 
@@ -58,5 +67,26 @@ public static class DataNoise
                 heldWriter.Complete();
             }));
         return (train, held);
+    }
+
+    /// <summary>Concatenates data files (each with its own read options) into one messages JSON Lines file; ids must stay unique.</summary>
+    public static int Merge(IReadOnlyList<(string Path, DatasetOptions Options)> inputs, string output)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        int written = 0;
+        AtomicFile.Write(output, stream =>
+        {
+            using var writer = new JsonlConversationWriter(stream);
+            foreach (var (path, options) in inputs)
+                foreach (var c in DatasetReader.Read(path, options))
+                {
+                    if (!seen.TryAdd(c.Id, path))
+                        throw new SiftException($"{c.Source}: example id '{c.Id}' also occurs in {seen[c.Id]}; ids must be unique across the merged files");
+                    writer.Write(c);
+                    written++;
+                }
+            writer.Complete();
+        });
+        return written;
     }
 }

@@ -5,9 +5,9 @@ namespace Sift.Demo;
 
 /// <summary>
 /// The demo's files: train.jsonl (messages, with each example's task, noise label and true answer),
-/// heldout.jsonl (clean examples whose prompts never occur in train), pretrain.txt (other clean
-/// instances of the same tasks as plain "question, newline, answer" paragraphs, without the chat
-/// format: the base model's "web text"), and tokenizer/.
+/// heldout.jsonl (clean examples whose prompts never occur in train), pretrain.jsonl (other clean
+/// instances of the same tasks, none with a held-out prompt: the base model's pre-training text,
+/// so that it knows the tasks and a corrupted answer surprises it), and tokenizer/.
 /// </summary>
 public static class DemoData
 {
@@ -22,7 +22,7 @@ public static class DemoData
         WriteJsonl(Path.Combine(dir, "heldout.jsonl"), heldout);
         var held = heldout.Select(e => e.Prompt).ToHashSet();
         var corpus = SyntheticInstructions.Generate(pretrainCount, 0, seed + 2, "pretrain").Where(e => !held.Contains(e.Prompt));
-        AtomicFile.WriteAllText(Path.Combine(dir, "pretrain.txt"), string.Concat(corpus.Select(e => $"{e.Prompt}\n{e.Answer}\n\n")));
+        WriteJsonl(Path.Combine(dir, "pretrain.jsonl"), corpus);
         DemoTokenizer.Write(Path.Combine(dir, "tokenizer"));
     }
 
