@@ -14,5 +14,7 @@ public static class CommandCatalog
         yield return TrainCommand.Create(pretrain: true);
         yield return ScoreCommand.Create();
         yield return SelectCommand.Create();
+        yield return EvalCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

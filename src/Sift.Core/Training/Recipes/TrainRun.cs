@@ -51,6 +51,7 @@ public sealed class TrainRun(TrainRecipe recipe)
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
+        TrainingDataSummary.Of(train, eval).Write(outDir);
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
         var target = new FullModelTarget(model, tokenizerDir, exportType);
         var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
