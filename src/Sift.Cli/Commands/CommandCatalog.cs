@@ -17,5 +17,7 @@ public static class CommandCatalog
         yield return SelectCommand.Create();
         yield return LoraCommand.Create();
         yield return PipelineCommand.Create();
+        yield return EvalCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sift.Text;
 
 namespace Sift.Data;
@@ -7,7 +8,13 @@ namespace Sift.Data;
 /// assistant turns alternating, ending with an assistant turn. <see cref="Id"/> is the join key of
 /// every later stage (scores, selections, caches).
 /// </summary>
-public sealed record Conversation(string Id, IReadOnlyList<ChatMessage> Messages, ExampleSource Source);
+public sealed record Conversation(string Id, IReadOnlyList<ChatMessage> Messages, ExampleSource Source)
+{
+    /// <summary>The record's fields named in <see cref="DatasetOptions.KeepFields"/> that it has.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Fields { get; init; } = NoFields;
+
+    private static readonly IReadOnlyDictionary<string, JsonElement> NoFields = new Dictionary<string, JsonElement>();
+}
 
 /// <summary>Whether <see cref="ExampleSource.LineOrRow"/> counts text lines or Parquet rows.</summary>
 public enum SourceUnit

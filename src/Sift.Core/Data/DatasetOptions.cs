@@ -20,6 +20,9 @@ public sealed record DatasetOptions
     /// <summary>Receives every skipped record with its reason (invalid ones, and dropped duplicates).</summary>
     public IRejectSink? Rejects { get; init; }
 
+    /// <summary>Top-level record fields to carry along in <see cref="Conversation.Fields"/> (e.g. a noise label); absent ones are left out.</summary>
+    public IReadOnlyList<string> KeepFields { get; init; } = [];
+
     /// <summary>The longest line (JSON Lines) or array element (JSON) accepted, in bytes.</summary>
     public int MaxRecordBytes { get; init; } = DefaultMaxRecordBytes;
 }

@@ -143,6 +143,7 @@ public sealed class DatasetReader : IDisposable
             return;
         }
         JsonDocument document;
+        IReadOnlyDictionary<string, JsonElement>? kept;
         try
         {
             document = JsonDocument.Parse(raw.Json, DocumentOptions);
@@ -172,8 +173,9 @@ public sealed class DatasetReader : IDisposable
                 Reject(raw.Source, e.Field, e.Reason, raw.Json);
                 return;
             }
+            kept = KeptFields(root);
         }
-        foreach (var example in _parsed) Admit(example, raw, output);
+        foreach (var example in _parsed) Admit(example, raw, output, kept);
     }
 
     private static void ParseRecord(JsonElement root, LayoutFields fields, List<ParsedExample> into)
@@ -200,8 +202,17 @@ public sealed class DatasetReader : IDisposable
         return fields;
     }
 
+    private Dictionary<string, JsonElement>? KeptFields(JsonElement root)
+    {
+        if (_options.KeepFields.Count == 0) return null;
+        var kept = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var name in _options.KeepFields)
+            if (root.TryGetProperty(name, out var value)) kept[name] = value.Clone();
+        return kept;
+    }
+
     /// <summary>Assigns the id and applies the duplicate rules.</summary>
-    private void Admit(ParsedExample example, RawRecord raw, List<Conversation> output)
+    private void Admit(ParsedExample example, RawRecord raw, List<Conversation> output, IReadOnlyDictionary<string, JsonElement>? kept)
     {
         Span<byte> hash = stackalloc byte[32];
         _hasher.ContentHash(example.Messages, hash);
@@ -238,7 +249,7 @@ public sealed class DatasetReader : IDisposable
         }
         _ids.Add(id, raw.Source);
         _stats.Examples++;
-        output.Add(new Conversation(id, example.Messages, raw.Source));
+        output.Add(kept == null ? new Conversation(id, example.Messages, raw.Source) : new Conversation(id, example.Messages, raw.Source) { Fields = kept });
     }
 
     private void Reject(ExampleSource source, string? field, string reason, ReadOnlyMemory<byte> raw)

@@ -54,6 +54,19 @@ public sealed class AttentionLayout : IDisposable
     }
 
     /// <summary>
+    /// One new token per row after a left-padded prefix held in the KV cache: <paramref name="attentionMask"/>
+    /// is [B, S] over every cached position plus the new one, 1 for real tokens. The new token sits at
+    /// position (real tokens so far − 1), as <see cref="Padded"/> numbers them, and attends to the real keys.
+    /// </summary>
+    public static AttentionLayout PaddedStep(Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var positions = attentionMask.to_type(ScalarType.Int64).sum(1, keepdim: true) - 1;
+        var mask = attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        return new AttentionLayout(positions.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
     /// Packed rows: <paramref name="segmentIds"/> is [B, T], with k > 0 for the k-th example in the row
     /// and 0 for padding. Attention is causal within each example; positions restart at 0 per example.
     /// </summary>

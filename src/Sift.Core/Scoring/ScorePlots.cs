@@ -19,23 +19,30 @@ public static class ScorePlots
     public static List<string> Write(ScoreTable table, string source, string outDir)
     {
         var written = new List<string>();
+        foreach (var plot in Render(table, source))
+        {
+            var path = Path.Combine(outDir, plot.Name + ".png");
+            AtomicFile.WriteAllBytes(path, plot.Png);
+            written.Add(path);
+        }
+        return written;
+    }
+
+    /// <summary>The plots as PNG bytes, named hist_COLUMN and data_map.</summary>
+    public static List<(string Name, string Title, byte[] Png)> Render(ScoreTable table, string source)
+    {
+        var plots = new List<(string Name, string Title, byte[] Png)>();
         foreach (var column in HistogramColumns.Where(table.Has))
         {
             var values = table.Numbers(column, source);
-            var path = Path.Combine(outDir, $"hist_{column}.png");
-            AtomicFile.WriteAllBytes(path, Charts.Histogram($"{column} ({values.Count(double.IsFinite)} examples)", column,
-                new Dictionary<string, double[]> { [column] = values }));
-            written.Add(path);
+            var title = $"{column} ({values.Count(double.IsFinite)} examples)";
+            plots.Add(($"hist_{column}", title, Charts.Histogram(title, column, new Dictionary<string, double[]> { [column] = values })));
         }
         if (table.Has("confidence") && table.Has("variability") && table.Has("correctness") && table.Has("epochs"))
-        {
-            var path = Path.Combine(outDir, "data_map.png");
-            AtomicFile.WriteAllBytes(path, DataMap(table, source));
-            written.Add(path);
-        }
-        if (written.Count == 0)
+            plots.Add(("data_map", "Data map: confidence vs variability, colored by correctness", DataMap(table, source)));
+        if (plots.Count == 0)
             throw new SiftException($"{source}: no score columns to plot (looked for {string.Join(", ", HistogramColumns)})");
-        return written;
+        return plots;
     }
 
     private static byte[] DataMap(ScoreTable table, string source)

@@ -51,6 +51,7 @@ public sealed class TrainRun(TrainRecipe recipe)
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
+        TrainingDataSummary.Of(train, eval).Write(outDir);
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
         ITrainingTarget target = recipe.Lora is { } lora
             ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, Path.Combine(outDir, "adapter"), recipe.Model.Path)

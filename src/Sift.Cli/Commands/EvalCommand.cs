@@ -1,0 +1,123 @@
+using System.CommandLine;
+using Sift.Data;
+using Sift.Data.Tokenization;
+using Sift.Eval;
+using Sift.Models;
+using Sift.Scoring;
+using Sift.Training.Recipes;
+
+namespace Sift.Cli.Commands;
+
+/// <summary>`sift eval`: held-out loss, exact match of generated answers, IFEval checks; `sift eval auroc`: noise-detection AUROC of scores.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout (e.g. RUN/model of `sift train`)", Required = true };
+        var data = new Option<string?>("--data") { Description = "Held-out data file (.jsonl, .json, .jsonl.zst, .parquet; any supported layout)" };
+        var format = new Option<string>("--format") { Description = $"Record layout of --data: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
+        var columns = new Option<string?>("--columns") { Description = "Field renames of --data, e.g. prompt=question,response=answer (GSM8K)" };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records of --data (counted) instead of stopping at the first" };
+        var template = new Option<string?>("--template") { Description = "Chat template name, overriding the one detected (use the training setting)" };
+        var maxLength = new Option<int>("--max-length") { Description = "Tokens per example for the loss; longer ones are truncated (use the training setting)", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
+        var lastTurn = new Option<bool>("--last-turn-only") { Description = "Score only the last assistant turn (use the training setting)" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Examples per forward pass, and prompts generated together", DefaultValueFactory = _ => 8 };
+        var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the checkpoint's)" };
+        var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
+        var generate = new Option<bool>("--generate") { Description = "Answer each example's prompt (the conversation before its last assistant turn) greedily and compare with that turn" };
+        var matcher = new Option<string?>("--matcher") { Description = $"How --generate compares answers: {AnswerMatchers.Choices} (gsm8k: final numbers, the reference's after ####)" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Longest generated answer, in tokens", DefaultValueFactory = _ => 256 };
+        var stop = new Option<string[]>("--stop") { Description = "Also end an answer where this text appears (repeatable); EOS and the template's end of turn always end it" };
+        var ifeval = new Option<string?>("--ifeval") { Description = "IFEval input_data.jsonl (key, prompt, instruction_id_list, kwargs): answer each prompt and check its instructions" };
+        var output = new Option<string?>("--out") { Description = "Output folder for eval.json, eval_examples.jsonl, ifeval_responses.jsonl (default: RUN/eval for RUN/model of a training run, else ./eval)" };
+
+        var command = new Command("eval", "Evaluate a model: held-out response loss, perplexity and token accuracy; exact match of greedy answers (--generate); " +
+                                          "IFEval instruction checks (--ifeval). Writes OUT/eval.json and per-example rows.")
+        {
+            model, data, format, columns, skipInvalid, template, maxLength, lastTurn, batchSize, dtype, cacheDir, generate, matcher, maxNew, stop, ifeval, output,
+        };
+        command.Subcommands.Add(Auroc());
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var modelDir = parse.GetValue(model)!;
+            AnswerMatcher? chosen = null;
+            if (parse.GetValue(generate))
+                chosen = parse.GetValue(matcher) is { } name ? AnswerMatchers.Parse(name) : throw new SiftException($"--generate needs --matcher ({AnswerMatchers.Choices})");
+            else if (parse.GetValue(matcher) != null)
+                throw new SiftException("--matcher compares generated answers; add --generate");
+            var outDir = parse.GetValue(output) ?? DefaultOut(modelDir);
+            var summary = EvalJob.Run(new EvalSettings
+            {
+                Model = modelDir,
+                OutDir = outDir,
+                DataPath = parse.GetValue(data),
+                Read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)), SkipInvalid = parse.GetValue(skipInvalid) },
+                Tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) },
+                Template = parse.GetValue(template),
+                CacheDir = parse.GetValue(cacheDir),
+                DType = DTypes.Parse(parse.GetValue(dtype), "--dtype"),
+                BatchSize = parse.GetValue(batchSize),
+                Matcher = chosen,
+                MaxNewTokens = parse.GetValue(maxNew),
+                StopStrings = parse.GetValue(stop) ?? [],
+                IfEvalPath = parse.GetValue(ifeval),
+            }, Console.Error.WriteLine);
+            Print(summary, outDir);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>RUN/eval beside RUN/model of a training run, so `sift report RUN` finds it; ./eval otherwise.</summary>
+    private static string DefaultOut(string modelDir)
+    {
+        var parent = Path.GetDirectoryName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar));
+        return parent != null && File.Exists(Path.Combine(parent, TrainRun.RecipeFile)) ? Path.Combine(parent, "eval") : "eval";
+    }
+
+    private static void Print(EvalSummary s, string outDir)
+    {
+        if (s.EvalLoss is { } loss)
+            Console.WriteLine($"eval_loss {loss:F4}  eval_perplexity {s.EvalPerplexity:F3}  eval_token_accuracy {s.EvalTokenAccuracy:P2}  ({s.Examples} examples, {s.Tokens} response tokens)");
+        if (s.Generation is { } g)
+            Console.WriteLine($"exact_match ({g.Matcher}) {g.ExactMatch:P2}  ({g.Matched}/{g.Examples}; {g.TokensPerSecond:F1} generated tok/s)");
+        if (s.Ifeval is { } i)
+            Console.WriteLine($"ifeval prompt_strict_accuracy {i.PromptStrictAccuracy:P2} ({i.PromptsScored} prompts)  instruction_strict_accuracy {i.InstructionStrictAccuracy:P2} ({i.InstructionsScored} instructions)" +
+                              (i.Unsupported.Count > 0 ? $"  unsupported, not scored: {string.Join(", ", i.Unsupported.Select(kv => $"{kv.Key} x{kv.Value}"))}" : ""));
+        Console.WriteLine($"wrote {Path.Combine(outDir, EvalSummary.FileName)}");
+    }
+
+    private static Command Auroc()
+    {
+        var scores = new Option<string>("--scores") { Description = "Score table (.parquet or .jsonl) from `sift score`", Required = true };
+        var labels = new Option<string>("--labels") { Description = "The data file that was scored, with a true/false label field per example (ids are matched as `sift` assigns them)", Required = true };
+        var labelField = new Option<string>("--label-field") { Description = "The label field of --labels; true marks a positive (e.g. a noisy example)", DefaultValueFactory = _ => "noisy" };
+        var columns = new Option<string?>("--columns") { Description = "Score columns to test, comma separated (default: every score column of the table)" };
+        var format = new Option<string>("--label-format") { Description = $"Record layout of --labels: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
+        var renames = new Option<string?>("--label-columns") { Description = "Field renames of --labels, e.g. prompt=question,response=answer" };
+        var output = new Option<string>("--out") { Description = "Output folder for auroc.jsonl", DefaultValueFactory = _ => "eval" };
+        var command = new Command("auroc", "Noise-detection AUROC of each score column against a label field, joined by example id; each score is oriented so that 'suspicious' is high, and the orientation is reported.")
+        {
+            scores, labels, labelField, columns, format, renames, output,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var tablePath = parse.GetValue(scores)!;
+            var labelsPath = parse.GetValue(labels)!;
+            var table = ScoreTableFiles.Read(tablePath);
+            var read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(renames)) };
+            var byId = NoiseDetection.ReadLabels(labelsPath, read, parse.GetValue(labelField)!);
+            var chosen = parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var results = NoiseDetection.Compute(table, tablePath, byId, labelsPath, chosen);
+            var path = Path.Combine(parse.GetValue(output)!, NoiseDetection.FileName);
+            NoiseDetection.Write(path, results);
+            int width = Math.Max(6, results.Max(r => r.Column.Length));
+            Console.WriteLine($"{"score".PadRight(width)}  AUROC   orientation      positives  negatives");
+            foreach (var r in results)
+                Console.WriteLine($"{r.Column.PadRight(width)}  {NoiseDetection.Format(r.Auroc)}  {r.OrientationText,-15}  {r.Positives,9}  {r.Negatives,9}");
+            Console.WriteLine($"wrote {path}");
+            return 0;
+        }));
+        return command;
+    }
+}

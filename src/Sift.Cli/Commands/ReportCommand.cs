@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Sift.Reports;
+
+namespace Sift.Cli.Commands;
+
+/// <summary>`sift report`: one self-contained HTML page and a Markdown twin comparing training runs.</summary>
+public static class ReportCommand
+{
+    public static Command Create()
+    {
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "Training run folders (`sift train` outputs); runs named METHOD-seedK are grouped by METHOD", Arity = ArgumentArity.ZeroOrMore };
+        var scores = new Option<string[]>("--scores") { Description = "Score tables (.parquet or .jsonl) to plot: histograms and the data map", AllowMultipleArgumentsPerToken = true };
+        var evals = new Option<string[]>("--evals") { Description = "`sift eval` output folders (eval.json, auroc.jsonl); RUN/eval is read without being named", AllowMultipleArgumentsPerToken = true };
+        var baseline = new Option<string?>("--baseline") { Description = "Method (or run) to judge every other method against: confirmed when the improvement exceeds the spread across seeds" };
+        var output = new Option<string>("--out") { Description = "The HTML file to write; the Markdown tables go beside it (.md) with the PNGs", DefaultValueFactory = _ => "report.html" };
+        var title = new Option<string>("--title") { Description = "Title of the report", DefaultValueFactory = _ => "Sift report" };
+        var command = new Command("report", "One self-contained HTML report (plots embedded) and report.md: comparison table of every run, seed groups with " +
+                                            "confirmed/not confirmed against a baseline, loss curves, noise-detection AUROC, score histograms and the data map.")
+        {
+            runs, scores, evals, baseline, output, title,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var (html, markdown) = RunReport.Write(new ReportInputs
+            {
+                Runs = parse.GetValue(runs) ?? [],
+                ScoreTables = parse.GetValue(scores) ?? [],
+                Evals = parse.GetValue(evals) ?? [],
+                Baseline = parse.GetValue(baseline),
+                Title = parse.GetValue(title)!,
+            }, parse.GetValue(output)!);
+            Console.WriteLine($"wrote {html}");
+            Console.WriteLine($"wrote {markdown}");
+            return 0;
+        }));
+        return command;
+    }
+}

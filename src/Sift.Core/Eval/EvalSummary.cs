@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sift.IO;
+
+namespace Sift.Eval;
+
+/// <summary>
+/// OUT/eval.json of `sift eval`: what was evaluated and every number, in the metric names the
+/// training log uses (eval_loss, eval_perplexity, eval_token_accuracy). Values that could not be
+/// computed are null. `sift report` reads it.
+/// </summary>
+public sealed record EvalSummary
+{
+    public const string FileName = "eval.json";
+    public const string ExamplesFile = "eval_examples.jsonl";
+    public const string IfEvalFile = "ifeval_responses.jsonl";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public required string Model { get; init; }
+    public string? Data { get; init; }
+    public string? DataSha256 { get; init; }
+    public string? Template { get; init; }
+    public string? Tokenization { get; init; }
+    /// <summary>Examples of the data file with at least one response token (after truncation).</summary>
+    public int? Examples { get; init; }
+    /// <summary>Examples of the data file left out of the loss: nothing to score after truncation or dropped as too long.</summary>
+    public int? ExcludedExamples { get; init; }
+    public long? Tokens { get; init; }
+    public double? EvalLoss { get; init; }
+    public double? EvalPerplexity { get; init; }
+    public double? EvalTokenAccuracy { get; init; }
+    public GenerationSummary? Generation { get; init; }
+    public IfEvalSummary? Ifeval { get; init; }
+
+    public static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    public void Write(string outDir) => AtomicFile.WriteAllText(Path.Combine(outDir, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+
+    /// <summary>Reads DIR/eval.json (or the file itself when given).</summary>
+    public static EvalSummary Read(string path)
+    {
+        var file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
+        if (!File.Exists(file)) throw new SiftException($"{file}: not found; `sift eval --out DIR` writes DIR/{FileName}");
+        try
+        {
+            return JsonSerializer.Deserialize<EvalSummary>(File.ReadAllText(file), Json) ?? throw new SiftException($"{file}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new SiftException($"{file}: not an eval summary ({e.Message}); rerun `sift eval`", e);
+        }
+    }
+}
+
+/// <summary>Exact match of greedy answers against the reference answers.</summary>
+public sealed record GenerationSummary
+{
+    public required string Matcher { get; init; }
+    public int MaxNewTokens { get; init; }
+    public int Examples { get; init; }
+    public int Matched { get; init; }
+    public double? ExactMatch { get; init; }
+    /// <summary>Prompts that alone fill the model's context: nothing generated, counted as not matched.</summary>
+    public int NotGenerated { get; init; }
+    public long GeneratedTokens { get; init; }
+    public double Seconds { get; init; }
+    public double TokensPerSecond { get; init; }
+    public int BatchSize { get; init; }
+}
+
+/// <summary>IFEval strict accuracy per prompt and per instruction (see <see cref="IfEvalResult"/>).</summary>
+public sealed record IfEvalSummary
+{
+    public required string File { get; init; }
+    public int Prompts { get; init; }
+    public double? PromptStrictAccuracy { get; init; }
+    public int PromptsScored { get; init; }
+    public int PromptsWithUnsupported { get; init; }
+    public int PromptsNotGenerated { get; init; }
+    public double? InstructionStrictAccuracy { get; init; }
+    public int InstructionsScored { get; init; }
+    public Dictionary<string, int> Unsupported { get; init; } = [];
+    public Dictionary<string, InstructionSummary> PerInstruction { get; init; } = [];
+    public long GeneratedTokens { get; init; }
+    public double Seconds { get; init; }
+}
+
+public sealed record InstructionSummary(int Count, int Followed, double? Accuracy);

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sift.Config;
+using Sift.Eval;
+using Sift.Training;
+using Sift.Training.Recipes;
+
+namespace Sift.Reports;
+
+/// <summary>
+/// What a training run folder (written by `sift train`) says about the run: its name (the folder's),
+/// objective and data from sift_recipe.yaml, data size from training_data.json, every logged metric
+/// of metrics.jsonl as a series over steps, and RUN/eval/eval.json when `sift eval` wrote one there.
+/// </summary>
+public sealed class RunHistory
+{
+    private RunHistory(string name, string dir, string objective, string? trainData, TrainingDataSummary? data,
+        IReadOnlyDictionary<string, Series> metrics, EvalSummary? eval)
+    {
+        Name = name;
+        Dir = dir;
+        Objective = objective;
+        TrainData = trainData;
+        Data = data;
+        Metrics = metrics;
+        Eval = eval;
+    }
+
+    public string Name { get; }
+    public string Dir { get; }
+    public string Objective { get; }
+    public string? TrainData { get; }
+    public TrainingDataSummary? Data { get; }
+    /// <summary>Metric name (loss, eval_loss, mixup_loss, grad_cosine, ...) → its values by step.</summary>
+    public IReadOnlyDictionary<string, Series> Metrics { get; }
+    public EvalSummary? Eval { get; }
+
+    public long? Steps => Metrics.Values.SelectMany(s => s.X).Select(x => (long?)x).Max();
+
+    /// <summary>The metric's value at the last step it was logged, or null.</summary>
+    public double? Last(string metric) => Metrics.TryGetValue(metric, out var s) && s.Y.Count > 0 ? s.Y[^1] : null;
+
+    public RunHistory WithEval(EvalSummary eval) => new(Name, Dir, Objective, TrainData, Data, Metrics, eval);
+
+    /// <summary>A row for an evaluated model that is none of the reported runs (e.g. the base model).</summary>
+    public static RunHistory EvalOnly(string name, EvalSummary eval) =>
+        new(name, eval.Model, "-", null, null, new Dictionary<string, Series>(), eval);
+
+    public static RunHistory Read(string dir)
+    {
+        var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        var metricsPath = Path.Combine(full, TrainingLog.MetricsFile);
+        if (!Directory.Exists(full)) throw new SiftException($"{dir}: run folder not found");
+        if (!File.Exists(metricsPath))
+            throw new SiftException($"{dir}: no {TrainingLog.MetricsFile}; give the output folder of `sift train` (it holds {TrainingLog.MetricsFile} and {TrainRun.RecipeFile})");
+        var recipePath = Path.Combine(full, TrainRun.RecipeFile);
+        string objective = "?";
+        string? trainData = null;
+        if (File.Exists(recipePath))
+        {
+            var recipe = ConfigTree.Load(recipePath);
+            objective = recipe.String("objective.name") ?? "ntp";
+            trainData = recipe.String("data.train") is { Length: > 0 } t ? t : recipe.String("objective.confident");
+        }
+        var evalPath = Path.Combine(full, "eval", EvalSummary.FileName);
+        return new RunHistory(Path.GetFileName(full), full, objective, trainData, TrainingDataSummary.TryRead(full),
+            ReadMetrics(metricsPath), File.Exists(evalPath) ? EvalSummary.Read(evalPath) : null);
+    }
+
+    /// <summary>Every numeric field of every line as a series over "step"; a torn last line (a killed run) is ignored.</summary>
+    private static Dictionary<string, Series> ReadMetrics(string path)
+    {
+        var points = new Dictionary<string, (List<double> X, List<double> Y)>(StringComparer.Ordinal);
+        var lines = File.ReadAllLines(path);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            JsonObject line;
+            try
+            {
+                line = JsonNode.Parse(lines[i]) as JsonObject ?? throw new SiftException($"{path}:{i + 1}: expected a JSON object");
+            }
+            catch (JsonException) when (i == lines.Length - 1)
+            {
+                break;
+            }
+            catch (JsonException e)
+            {
+                throw new SiftException($"{path}:{i + 1}: malformed JSON ({e.Message})", e);
+            }
+            if (line["step"] is not JsonValue stepValue || !stepValue.TryGetValue<double>(out var step))
+                throw new SiftException($"{path}:{i + 1}: field 'step' is missing or not a number");
+            foreach (var (key, value) in line)
+            {
+                if (key == "step" || value is not JsonValue v || !v.TryGetValue<double>(out var y)) continue;
+                if (!points.TryGetValue(key, out var series)) points[key] = series = ([], []);
+                series.X.Add(step);
+                series.Y.Add(y);
+            }
+        }
+        return points.ToDictionary(kv => kv.Key, kv => new Series(kv.Key, kv.Value.X, kv.Value.Y), StringComparer.Ordinal);
+    }
+}

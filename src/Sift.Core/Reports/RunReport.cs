@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using Sift.Eval;
+using Sift.IO;
+using Sift.Scoring;
+
+namespace Sift.Reports;
+
+/// <summary>What `sift report` puts together.</summary>
+public sealed record ReportInputs
+{
+    /// <summary>Training run folders (`sift train` outputs); a run named METHOD-seedK belongs to METHOD's seed group.</summary>
+    public required IReadOnlyList<string> Runs { get; init; }
+    public IReadOnlyList<string> ScoreTables { get; init; } = [];
+    /// <summary>`sift eval` output folders (eval.json and/or auroc.jsonl); RUN/eval is read without being named.</summary>
+    public IReadOnlyList<string> Evals { get; init; } = [];
+    /// <summary>The method (or run) every other method is judged against.</summary>
+    public string? Baseline { get; init; }
+    public string Title { get; init; } = "Sift report";
+}
+
+/// <summary>
+/// `sift report`: one self-contained HTML page (plots embedded) and the same tables as Markdown:
+/// the comparison of every run, seed groups with mean ± std and confirmed / not confirmed against a
+/// baseline, loss curves (SFTMix: the NTP and mixup terms and their gradient cosine), noise-detection
+/// AUROC, and the score tables' histograms and data maps.
+/// </summary>
+public static class RunReport
+{
+    public static (string Html, string Markdown) Write(ReportInputs inputs, string htmlPath)
+    {
+        if (inputs.Runs.Count == 0 && inputs.Evals.Count == 0) throw new SiftException("nothing to report: give run folders (`sift train` outputs) and/or --evals folders");
+        var runs = inputs.Runs.Select(RunHistory.Read).ToList();
+        var sameName = runs.GroupBy(r => r.Name).FirstOrDefault(g => g.Count() > 1);
+        if (sameName != null)
+            throw new SiftException($"two runs are named '{sameName.Key}' ({string.Join(", ", sameName.Select(r => r.Dir))}); runs are told apart by folder name, so rename one");
+        var detections = new List<(string Name, List<DetectionResult> Rows)>();
+        foreach (var dir in inputs.Evals) AddEval(dir, runs, detections);
+
+        var html = new HtmlReport(inputs.Title);
+        var md = new StringBuilder($"# {inputs.Title}\n\n");
+        var intro = $"{runs.Count} runs: {string.Join(", ", runs.Select(r => r.Name))}. Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
+        html.Paragraph(intro);
+        md.Append(intro).Append("\n\n");
+
+        var metrics = RunMetric.All.Where(m => runs.Any(r => m.Value(r) is not null)).ToList();
+        var comparison = new ReportTable(["run", "objective", .. metrics.Select(m => m.Label)],
+            runs.Select(r => (IReadOnlyList<string>)[r.Name, r.Objective, .. metrics.Select(m => m.Value(r) is { } v ? m.Write(v) : "")]).ToList());
+        Section(html, md, "Comparison of the runs", comparison,
+            "(log): the last evaluation in the run's metrics.jsonl; held-out, exact match, IFEval: `sift eval` of the run's model.");
+
+        var groups = SeedGroups.Group(runs);
+        if (groups.Any(g => g.Runs.Count > 1))
+        {
+            var table = new ReportTable(["method", "seeds", .. metrics.Where(m => m.Judged).Select(m => m.Label)],
+                groups.Select(g => (IReadOnlyList<string>)[g.Method, g.Runs.Count.ToString(CultureInfo.InvariantCulture),
+                    .. metrics.Where(m => m.Judged).Select(m => Stat(g, m) is { } s ? MeanStd(s, m) : "")]).ToList());
+            Section(html, md, "Seed groups (mean ± sample std)", table, "Runs named METHOD-seedK form the group METHOD.");
+        }
+        if (inputs.Baseline != null) Verdicts(html, md, groups, metrics, inputs.Baseline);
+
+        Curves(html, runs);
+        foreach (var (name, rows) in detections)
+        {
+            var table = new ReportTable(["score", "AUROC", "orientation", "positives", "negatives", "NaN left out"],
+                rows.Select(r => (IReadOnlyList<string>)[r.Column, NoiseDetection.Format(r.Auroc), r.OrientationText,
+                    r.Positives.ToString(CultureInfo.InvariantCulture), r.Negatives.ToString(CultureInfo.InvariantCulture), r.Excluded.ToString(CultureInfo.InvariantCulture)]).ToList());
+            Section(html, md, $"Noise-detection AUROC ({name})", table, "Each score as a detector of the labelled examples, oriented so that 0.5 is chance and 1 is perfect.");
+        }
+        int index = 0;
+        foreach (var path in inputs.ScoreTables)
+        {
+            var plots = ScorePlots.Render(ScoreTableFiles.Read(path), path);
+            html.Heading($"Scores: {Path.GetFileName(path)}");
+            index++;
+            foreach (var (name, title, png) in plots) html.Image($"scores{index}_{name}", png, title);
+        }
+
+        html.Save(htmlPath);
+        var mdPath = Path.ChangeExtension(htmlPath, ".md");
+        AtomicFile.WriteAllText(mdPath, md.ToString());
+        return (Path.GetFullPath(htmlPath), Path.GetFullPath(mdPath));
+    }
+
+    /// <summary>Attaches an eval folder to the run whose model it evaluated, or adds it as a row of its own.</summary>
+    private static void AddEval(string dir, List<RunHistory> runs, List<(string, List<DetectionResult>)> detections)
+    {
+        if (!Directory.Exists(dir)) throw new SiftException($"{dir}: eval folder not found");
+        var name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
+        var evalPath = Path.Combine(dir, EvalSummary.FileName);
+        var aurocPath = Path.Combine(dir, NoiseDetection.FileName);
+        if (!File.Exists(evalPath) && !File.Exists(aurocPath))
+            throw new SiftException($"{dir}: holds neither {EvalSummary.FileName} (`sift eval --out`) nor {NoiseDetection.FileName} (`sift eval auroc --out`)");
+        if (File.Exists(aurocPath)) detections.Add((name, NoiseDetection.Read(aurocPath)));
+        if (!File.Exists(evalPath)) return;
+        var eval = EvalSummary.Read(evalPath);
+        int owner = runs.FindIndex(r => eval.Model == r.Dir || eval.Model.StartsWith(r.Dir + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        if (owner >= 0) runs[owner] = runs[owner].WithEval(eval);
+        else if (runs.Any(r => r.Name == name)) throw new SiftException($"{dir}: evaluates {eval.Model}, not the run named '{name}'; rename the eval folder");
+        else runs.Add(RunHistory.EvalOnly(name, eval));
+    }
+
+    private static SeedStat? Stat(SeedGroup group, RunMetric metric)
+    {
+        var values = group.Runs.Select(metric.Value).OfType<double>().ToList();
+        return values.Count == 0 ? null : SeedStat.Of(values);
+    }
+
+    private static string MeanStd(SeedStat s, RunMetric m) => double.IsNaN(s.Std) ? $"{m.Write(s.Mean)} (1 seed)" : $"{m.Write(s.Mean)} ± {m.Write(s.Std)}";
+
+    private static void Verdicts(HtmlReport html, StringBuilder md, List<SeedGroup> groups, List<RunMetric> metrics, string baselineName)
+    {
+        var baseline = groups.FirstOrDefault(g => g.Method == baselineName)
+                       ?? throw new SiftException($"--baseline {baselineName}: no such method; the methods are {string.Join(", ", groups.Select(g => g.Method))}");
+        var sentences = new List<string>();
+        foreach (var group in groups.Where(g => g != baseline))
+            foreach (var metric in metrics.Where(m => m.Judged))
+                if (Stat(group, metric) is { } m && Stat(baseline, metric) is { } b)
+                    sentences.Add(new SeedVerdict(group.Method, baseline.Method, metric.Label, m, b, metric.HigherIsBetter).Sentence(metric.Write));
+        if (sentences.Count == 0) sentences.Add($"No method shares an evaluation metric with the baseline {baseline.Method}, so nothing can be compared.");
+        html.Heading($"Against the baseline {baseline.Method}").Paragraph(SeedVerdict.Rule);
+        md.Append($"## Against the baseline {baseline.Method}\n\n{SeedVerdict.Rule}\n\n");
+        foreach (var s in sentences)
+        {
+            html.Paragraph(s);
+            md.Append("- ").Append(s).Append('\n');
+        }
+        md.Append('\n');
+    }
+
+    private static void Curves(HtmlReport html, List<RunHistory> runs)
+    {
+        var trained = runs.Where(r => r.Metrics.Count > 0).ToList();
+        if (trained.Count == 0) return;
+        html.Heading("Training curves");
+        void Plot(string name, string title, string y, IEnumerable<(RunHistory Run, string Metric, string Label)> lines)
+        {
+            var series = lines.Where(l => l.Run.Metrics.ContainsKey(l.Metric))
+                .Select(l => l.Run.Metrics[l.Metric] with { Name = l.Label }).ToList();
+            if (series.Count > 0) html.Image(name, Charts.Lines(title, "step", y, series), title);
+        }
+        Plot("train_loss", "Training loss", "loss", trained.Select(r => (r, "loss", r.Name)));
+        Plot("eval_loss", "Held-out loss during training", "eval loss", trained.Select(r => (r, "eval_loss", r.Name)));
+        var mixed = trained.Where(r => r.Metrics.ContainsKey("mixup_loss")).ToList();
+        Plot("sftmix_terms", "SFTMix: NTP and mixup loss terms", "loss",
+            mixed.SelectMany(r => new[] { (r, "ntp_loss", $"{r.Name} NTP"), (r, "mixup_loss", $"{r.Name} mixup") }));
+        Plot("sftmix_grad_cosine", "SFTMix: cosine of the NTP and mixup gradients", "cosine", mixed.Select(r => (r, "grad_cosine", r.Name)));
+    }
+
+    private static void Section(HtmlReport html, StringBuilder md, string heading, ReportTable table, string note)
+    {
+        html.Heading(heading).Table(table.Header, table.Rows).Paragraph(note);
+        md.Append($"## {heading}\n\n").Append(table.ToMarkdown()).Append('\n').Append(note).Append("\n\n");
+    }
+}

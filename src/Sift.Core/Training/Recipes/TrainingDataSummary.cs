@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Sift.Data;
+using Sift.IO;
+
+namespace Sift.Training.Recipes;
+
+/// <summary>OUT/training_data.json of a training run: how much data it trained and evaluated on (reports show it).</summary>
+public sealed record TrainingDataSummary(int TrainExamples, long TrainTokens, int EvalExamples)
+{
+    public const string FileName = "training_data.json";
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static TrainingDataSummary Of(IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> eval) =>
+        new(train.Count, train.Sum(e => (long)e.TrainedCount), eval.Count);
+
+    public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+
+    /// <summary>The summary of a run folder, or null when the run predates it.</summary>
+    public static TrainingDataSummary? TryRead(string runDir)
+    {
+        var path = Path.Combine(runDir, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingDataSummary>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new SiftException($"{path}: not a training data summary ({e.Message})", e);
+        }
+    }
+}
