@@ -63,7 +63,7 @@ public sealed class RunHistory
             trainData = recipe.String("data.train") is { Length: > 0 } t ? t : recipe.String("objective.confident");
         }
         var evalPath = Path.Combine(full, "eval", EvalSummary.FileName);
-        return new RunHistory(Path.GetFileName(full), full, objective, trainData, TrainingDataSummary.TryRead(full),
+        return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, TrainingDataSummary.TryRead(full),
             ReadMetrics(metricsPath), File.Exists(evalPath) ? EvalSummary.Read(evalPath) : null);
     }
 
