@@ -33,7 +33,7 @@ public static class PipelineCommand
         {
             Name = s.Name,
             Kind = s.Arguments[0],
-            Settings = new JsonObject { ["command"] = new JsonArray(s.Arguments.Select(a => (JsonNode)a).ToArray()) },
+            Settings = new JsonObject { ["command"] = new JsonArray(s.Arguments.Select(a => (JsonNode)a).ToArray()), ["sift"] = SiftVersion },
             DependsOn = s.DependsOn,
             InputFiles = s.Inputs,
             Run = context =>
@@ -48,6 +48,13 @@ public static class PipelineCommand
         foreach (var r in results) Console.WriteLine($"{r.Name}\t{r.Outcome.ToString().ToLowerInvariant()}\t{r.OutputDir}");
         return 0;
     }
+
+    /// <summary>
+    /// Part of every stage key: the build identity of Sift's assemblies (deterministic builds give the
+    /// same ids for the same code), so results made by other code are not reused.
+    /// </summary>
+    private static readonly string SiftVersion =
+        $"{typeof(StageRunner).Assembly.ManifestModule.ModuleVersionId}/{typeof(PipelineCommand).Assembly.ManifestModule.ModuleVersionId}";
 
     private static string Quote(string a) => a.Contains(' ') ? $"\"{a}\"" : a;
 
