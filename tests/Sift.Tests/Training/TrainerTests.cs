@@ -140,6 +140,38 @@ public class TrainerTests
         Assert.Equal([2.0, 1.5, 1.0, 0.5], Enumerable.Range(0, 4).Select(i => linear.RateAt(i)).ToArray());
     }
 
+    [Fact]
+    public void AFailedCheckpointWriteLeavesThePreviousOneIntact()
+    {
+        var dir = TrainerFixtures.TempDir();
+        using var model = TrainerFixtures.Model();
+        var target = new FailingSaveTarget(new FullModelTarget(model, null, ScalarType.Float32), failOnCall: 2);
+        var trainer = new Trainer(target, new NextTokenObjective(), TrainerFixtures.Options(steps: 6) with { SaveSteps = 2 }, dir);
+        var e = Assert.Throws<SiftException>(() => trainer.Train(TrainerFixtures.Examples(8), [], null, default));
+        Assert.Contains("could not write checkpoint", e.Message);
+        Assert.Contains("the previous checkpoint is intact", e.Message);
+        var store = new CheckpointStore(dir, 2);
+        Assert.Equal([2L], store.List().Select(c => c.Step));
+        Assert.Empty(Directory.GetDirectories(store.Root, ".*"));
+        using var reloaded = ModelFolder.Load(store.Latest()!);
+    }
+
+    /// <summary>A target whose n-th save writes part of the weights and then fails like a full disk.</summary>
+    private sealed class FailingSaveTarget(ITrainingTarget inner, int failOnCall) : ITrainingTarget
+    {
+        private int _calls;
+        public CausalLM Model => inner.Model;
+        public IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> Trainable => inner.Trainable;
+        public Dictionary<string, Tensor> Load(string dir) => inner.Load(dir);
+        public void Export(string dir, IReadOnlyDictionary<string, Tensor> weights, bool final) => inner.Export(dir, weights, final);
+        public void Save(string dir, IReadOnlyDictionary<string, Tensor> weights)
+        {
+            if (++_calls < failOnCall) { inner.Save(dir, weights); return; }
+            File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), new byte[100]);
+            throw new IOException("No space left on device");
+        }
+    }
+
     /// <summary>NTP whose loss becomes NaN at one step.</summary>
     private sealed class FailingObjective(long failAtStep) : ITrainingObjective
     {

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Sift.Data;
+using Sift.Models;
+using Sift.Training;
+using Sift.Training.Objectives;
+using static TorchSharp.torch;
+
+namespace Sift.Bench;
+
+/// <summary>
+/// SFTMix step time over NTP step time for the same model, batches and length, in one process:
+/// both objectives train on identical micro-batches (SFTMix's half-confident/half-unconfident plan),
+/// interleaved step by step so machine load affects both alike. SFTMix is measured with its gradient
+/// diagnostics off and with them on every 10th step (the default).
+/// </summary>
+public static class SftMixBench
+{
+    public static int Run(string[] args)
+    {
+        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+        var config = TrainingBench.Config(Arg("--model", "stories15m"));
+        int batch = int.Parse(Arg("--batch", "8")), length = int.Parse(Arg("--length", "512")), steps = int.Parse(Arg("--steps", "10"));
+        var rng = new Random(0);
+        var data = Enumerable.Range(0, batch * steps).Select(i =>
+        {
+            var tokens = Enumerable.Range(0, length).Select(_ => rng.Next(3, config.VocabSize)).ToArray();
+            var trained = Enumerable.Range(0, length).Select(p => p >= length / 4).ToArray(); // a 25% prompt, then the response
+            return new TokenizedExample($"x{i}", tokens, trained);
+        }).ToList();
+        var confident = data.Where((_, i) => i % 2 == 0).Select(e => e.Id).ToHashSet();
+        var objectives = new (string Name, ITrainingObjective Objective)[]
+        {
+            ("ntp", new NtpOnPlan(confident)),
+            ("sftmix", new SftMixObjective(confident, new SftMixOptions(DiagnosticSteps: 0))),
+            ("sftmix+diagnostics/10", new SftMixObjective(confident, new SftMixOptions(DiagnosticSteps: 10))),
+        };
+        var times = objectives.ToDictionary(o => o.Name, _ => new List<double>());
+        var models = objectives.ToDictionary(o => o.Name, _ => { var m = new CausalLM(config); m.InitializeWeights(0); return m; });
+        var optimizers = models.ToDictionary(m => m.Key, m => optim.AdamW(m.Value.parameters(), 1e-4));
+        var plan = SftMixPlanner.Plan(data, confident, batch, false, 0, 0);
+        for (int s = 0; s < plan.Count; s++)
+        {
+            var examples = plan[s].Select(i => data[i]).ToList();
+            foreach (var (name, objective) in objectives)
+            {
+                var sw = Stopwatch.StartNew();
+                using var scope = NewDisposeScope();
+                using var tokenBatch = Sift.Data.Batching.TokenBatch.Padded(examples);
+                using var generator = new Generator((ulong)s + 1);
+                var result = objective.Compute(models[name], tokenBatch, new StepContext(s, [examples], generator));
+                result.Loss.backward();
+                optimizers[name].step();
+                optimizers[name].zero_grad();
+                if (s > 0) times[name].Add(sw.Elapsed.TotalSeconds);
+            }
+        }
+        double ntp = times["ntp"].Average();
+        foreach (var (name, _) in objectives)
+            Console.WriteLine($"{name}: {times[name].Average():F3} s/step (mean of {times[name].Count}), {times[name].Average() / ntp:F3}x NTP");
+        return 0;
+    }
+
+    private sealed class NtpOnPlan(IReadOnlySet<string> confident) : ITrainingObjective
+    {
+        private readonly NextTokenObjective _ntp = new();
+        public string Name => "ntp";
+        public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
+            SftMixPlanner.Plan(examples, confident, microBatchSize, false, seed, epoch);
+        public ObjectiveResult Compute(CausalLM model, Sift.Data.Batching.TokenBatch batch, StepContext context) => _ntp.Compute(model, batch, context);
+    }
+}
