@@ -20,8 +20,11 @@ public static class Program
                 return TrainingBench.Run(args[1..]);
             case "data":
                 return DataBench.Run(args[1..]);
+            case "generate":
+                return GenerationBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
+                                        "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]\n" +
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]");
                 return 2;
         }

@@ -27,7 +27,7 @@ public sealed class HtmlReport(string title)
 
     public HtmlReport Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
-        _body.Append("<table>\n<tr>");
+        _body.Append("<div class=\"scroll\"><table>\n<tr>");
         foreach (var h in header) _body.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
         _body.Append("</tr>\n");
         foreach (var row in rows)
@@ -36,7 +36,15 @@ public sealed class HtmlReport(string title)
             foreach (var cell in row) _body.Append("<td>").Append(WebUtility.HtmlEncode(cell)).Append("</td>");
             _body.Append("</tr>\n");
         }
-        _body.Append("</table>\n");
+        _body.Append("</table></div>\n");
+        return this;
+    }
+
+    public HtmlReport List(IEnumerable<string> items)
+    {
+        _body.Append("<ul>\n");
+        foreach (var item in items) _body.Append("<li>").Append(WebUtility.HtmlEncode(item)).Append("</li>\n");
+        _body.Append("</ul>\n");
         return this;
     }
 
@@ -54,9 +62,12 @@ public sealed class HtmlReport(string title)
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>{WebUtility.HtmlEncode(title)}</title>
         <style>
-        body {"{"} font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; color: #222; {"}"}
-        table {"{"} border-collapse: collapse; margin: 1em 0; {"}"}
-        th, td {"{"} border: 1px solid #ccc; padding: 4px 10px; text-align: right; {"}"}
+        body {"{"} font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; {"}"}
+        .scroll {"{"} overflow-x: auto; {"}"}
+        table {"{"} border-collapse: collapse; margin: 1em 0; font-size: 90%; {"}"}
+        th, td {"{"} border: 1px solid #ccc; padding: 4px 8px; text-align: right; {"}"}
+        td {"{"} white-space: nowrap; {"}"}
+        li {"{"} margin: 0.3em 0; {"}"}
         th {"{"} background: #f3f3f3; {"}"}
         td:first-child, th:first-child {"{"} text-align: left; {"}"}
         figure {"{"} margin: 1em 0; {"}"} img {"{"} max-width: 100%; {"}"} figcaption {"{"} color: #555; font-size: 90%; {"}"}
