@@ -32,6 +32,10 @@ public static class GenerationBench
             .Select(p => (IReadOnlyList<int>)p).ToList();
         Console.WriteLine($"{modelDir}: {prompts.Count} prompts of {prompts.Min(p => p.Count)}-{prompts.Max(p => p.Count)} tokens, {newTokens} new tokens each, greedy, {Environment.ProcessorCount} cores");
 
+        // Untimed warm-up of both paths: the first passes through libtorch are slower.
+        foreach (var p in prompts.Take(4)) TextGenerator.Generate(model, p, newTokens, new SamplingOptions(), new HashSet<int>()).Count();
+        GreedyBatchGenerator.Generate(model, prompts.Take(4).ToList(), newTokens, new HashSet<int>());
+
         var clock = Stopwatch.StartNew();
         var alone = prompts.Select(p => TextGenerator.Generate(model, p, newTokens, new SamplingOptions(), new HashSet<int>()).ToArray()).ToList();
         Report("one by one (TextGenerator)", alone.Sum(a => a.Length), clock.Elapsed.TotalSeconds, null);
