@@ -39,18 +39,23 @@ public static class RunReport
 
         var html = new HtmlReport(inputs.Title);
         var md = new StringBuilder($"# {inputs.Title}\n\n");
-        var intro = $"{runs.Count} runs: {string.Join(", ", runs.Select(r => r.Name))}. Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
+        var trained = runs.Where(r => r.Metrics.Count > 0).ToList();
+        var intro = $"{trained.Count} training runs: {string.Join(", ", trained.Select(r => r.Name))}" +
+                    (runs.Count > trained.Count ? $"; evaluated models besides: {string.Join(", ", runs.Except(trained).Select(r => r.Name))}" : "") +
+                    $". Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
         html.Paragraph(intro);
         md.Append(intro).Append("\n\n");
 
         var metrics = RunMetric.All.Where(m => runs.Any(r => m.Value(r) is not null)).ToList();
         var trainingColumns = RunMetric.Training.Where(metrics.Contains).ToList();
-        var training = new ReportTable(["run", "objective", "train data", .. trainingColumns.Select(m => m.Label)],
-            runs.Where(r => r.Metrics.Count > 0)
-                .Select(r => (IReadOnlyList<string>)[r.Name, r.Objective, r.TrainData ?? "", .. trainingColumns.Select(m => Cell(r, m))]).ToList());
-        Section(html, md, "Training runs", training,
-            "(log): the last evaluation in the run's metrics.jsonl, on its held-out data (" + Names(runs.Select(r => r.EvalData)) + "). " +
-            "Train NTP loss: the next-token part of the objective, comparable across objectives.");
+        if (trained.Count > 0)
+        {
+            var training = new ReportTable(["run", "objective", "train data", .. trainingColumns.Select(m => m.Label)],
+                trained.Select(r => (IReadOnlyList<string>)[r.Name, r.Objective, r.TrainData ?? "", .. trainingColumns.Select(m => Cell(r, m))]).ToList());
+            Section(html, md, "Training runs", training,
+                "(log): the last evaluation in the run's metrics.jsonl, on its held-out data (" + Names(trained.Select(r => r.EvalData)) + "). " +
+                "Train NTP loss: the next-token part of the objective, comparable across objectives.");
+        }
         var evaluationColumns = RunMetric.Evaluation.Where(metrics.Contains).ToList();
         if (evaluationColumns.Count > 0)
         {
@@ -69,7 +74,7 @@ public static class RunReport
         }
         if (inputs.Baseline != null) Verdicts(html, md, groups, metrics, inputs.Baseline);
 
-        Curves(html, runs);
+        Curves(html, trained);
         foreach (var (name, rows) in detections)
         {
             var table = new ReportTable(["score", "AUROC", "orientation", "positives", "negatives", "NaN left out"],
@@ -152,9 +157,8 @@ public static class RunReport
         md.Append('\n');
     }
 
-    private static void Curves(HtmlReport html, List<RunHistory> runs)
+    private static void Curves(HtmlReport html, List<RunHistory> trained)
     {
-        var trained = runs.Where(r => r.Metrics.Count > 0).ToList();
         if (trained.Count == 0) return;
         html.Heading("Training curves");
         void Plot(string name, string title, string y, string caption, IEnumerable<(RunHistory Run, string Metric, string Label)> lines)
