@@ -33,12 +33,17 @@ public sealed class HtmlReport(string title)
         foreach (var row in rows)
         {
             _body.Append("<tr>");
-            foreach (var cell in row) _body.Append("<td>").Append(WebUtility.HtmlEncode(cell)).Append("</td>");
+            for (int i = 0; i < row.Count; i++)
+                _body.Append(i > 0 && !LooksNumeric(row[i]) ? "<td class=\"text\">" : "<td>").Append(WebUtility.HtmlEncode(row[i])).Append("</td>");
             _body.Append("</tr>\n");
         }
         _body.Append("</table></div>\n");
         return this;
     }
+
+    /// <summary>Numbers (and empty cells) are right-aligned; other text is left-aligned.</summary>
+    private static bool LooksNumeric(string cell) =>
+        cell.Length == 0 || char.IsAsciiDigit(cell[0]) || (cell.Length > 1 && cell[0] is '-' or '+' or '.' && char.IsAsciiDigit(cell[1]));
 
     public HtmlReport List(IEnumerable<string> items)
     {
@@ -66,7 +71,7 @@ public sealed class HtmlReport(string title)
         .scroll {"{"} overflow-x: auto; {"}"}
         table {"{"} border-collapse: collapse; margin: 1em 0; font-size: 90%; {"}"}
         th, td {"{"} border: 1px solid #ccc; padding: 4px 8px; text-align: right; {"}"}
-        td {"{"} white-space: nowrap; {"}"}
+        td {"{"} white-space: nowrap; {"}"} td.text {"{"} text-align: left; {"}"}
         li {"{"} margin: 0.3em 0; {"}"}
         th {"{"} background: #f3f3f3; {"}"}
         td:first-child, th:first-child {"{"} text-align: left; {"}"}

@@ -77,7 +77,7 @@ public class RunReportTests
         Assert.Equal(8, images.Count);
         Assert.All(images, m => Assert.Equal("PNG"u8.ToArray(), Convert.FromBase64String(m.Groups[1].Value)[1..4]));
         Assert.DoesNotContain("src=\"http", page);
-        Assert.Contains("<td>sftmix_confidence</td><td>0.8125</td><td>low = positive</td>", page);
+        Assert.Contains("<td>sftmix_confidence</td><td>0.8125</td><td class=\"text\">low = positive</td>", page);
 
         var md = File.ReadAllText(Path.Combine(root, "out", "report.md"));
         Assert.Contains("| run | objective | train data | train examples | steps | final train NTP loss | eval loss (log) | eval ppl (log) | eval token acc (log) |", md);
