@@ -16,6 +16,12 @@ public static class Program
                 return 0;
             case "inference":
                 return InferenceBench.Run(args[1..]);
+            case "score":
+                return ScoreBench.Run(args[1..]);
+            case "ckpt":
+                return CheckpointingBench.Run(args[1..]);
+            case "ckpt-step":
+                return CheckpointingBench.Step(args[1..]);
             case "train":
                 return TrainingBench.Run(args[1..]);
             case "data":
@@ -24,8 +30,10 @@ public static class Program
                 return GenerationBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
-                                        "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]\n" +
-                                        "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]");
+                                        "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
+                                        "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]\n" +
+                                        "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]\n" +
+                                        "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]");
                 return 2;
         }
     }

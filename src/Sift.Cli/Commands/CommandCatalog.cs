@@ -7,6 +7,7 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return DemoCommand.Create();
         yield return GenerateCommand.Create();
         yield return ConvertCommand.Create();
         yield return DataCommand.Create();
@@ -14,6 +15,8 @@ public static class CommandCatalog
         yield return TrainCommand.Create(pretrain: true);
         yield return ScoreCommand.Create();
         yield return SelectCommand.Create();
+        yield return LoraCommand.Create();
+        yield return PipelineCommand.Create();
         yield return EvalCommand.Create();
         yield return ReportCommand.Create();
     }

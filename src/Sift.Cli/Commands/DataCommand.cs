@@ -11,6 +11,9 @@ public static class DataCommand
         var data = new Command("data", "Inspect and convert instruction data files.");
         data.Subcommands.Add(DataInspectCommand.Create());
         data.Subcommands.Add(Convert());
+        data.Subcommands.Add(Split());
+        data.Subcommands.Add(Noise());
+        data.Subcommands.Add(Merge());
         return data;
     }
 
@@ -57,6 +60,77 @@ public static class DataCommand
             if (s.DuplicateContentDropped > 0) Console.WriteLine($"dropped {s.DuplicateContentDropped} examples repeating earlier content");
             if (s.DuplicateContentKept > 0) Console.WriteLine($"note: {s.DuplicateContentKept} examples repeat earlier content under a different id");
             if (result.RejectsPath != null) Console.WriteLine($"rejects: {result.RejectsPath} ({result.Rejected} records)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static (Option<string> Format, Option<string?> Columns) ReadOptions() => (
+        new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}.", DefaultValueFactory = _ => "auto" },
+        new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer." });
+
+    private static Command Split()
+    {
+        var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." };
+        var output = new Option<string>("--out") { Description = "Output folder for train.jsonl and heldout.jsonl.", Required = true };
+        var fraction = new Option<double>("--heldout-fraction") { Description = "Share held out, chosen by a hash of the example id.", DefaultValueFactory = _ => 0.1 };
+        var (format, columns) = ReadOptions();
+        var command = new Command("split", "Split a data file into train.jsonl and heldout.jsonl (messages layout) by a hash of each example id.")
+        {
+            input, output, fraction, format, columns,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var options = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
+            var (train, held) = DataNoise.Split(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(fraction));
+            Console.WriteLine($"wrote {train} training and {held} held-out examples to {parse.GetValue(output)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Noise()
+    {
+        var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." };
+        var output = new Argument<string>("OUT") { Description = "Output .jsonl (messages layout, with a \"noisy\" label per example)." };
+        var fraction = new Option<double>("--fraction") { Description = "Share of examples whose final answer is replaced by another corrupted example's answer.", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<int>("--seed") { Description = "Seed for choosing the examples.", DefaultValueFactory = _ => 0 };
+        var cleanOut = new Option<string?>("--clean-out") { Description = "Also write the uncorrupted examples alone to this .jsonl (the oracle training set)." };
+        var (format, columns) = ReadOptions();
+        var command = new Command("noise", "Inject label noise for robustness experiments: shuffle the final answers of a fraction of examples among themselves, and label them.")
+        {
+            input, output, fraction, seed, cleanOut, format, columns,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var options = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
+            var (total, noisy) = DataNoise.ShuffleResponses(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
+            Console.WriteLine($"wrote {total} examples to {parse.GetValue(output)}, {noisy} with another example's answer (noisy: true)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Merge()
+    {
+        var output = new Argument<string>("OUT") { Description = "Output .jsonl (messages layout)." };
+        var inputs = new Argument<string[]>("IN") { Description = "Data files; append :FORMAT:COLUMNS to one to read it differently, e.g. gsm8k.jsonl:auto:prompt=question,response=answer", Arity = ArgumentArity.OneOrMore };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records instead of stopping." };
+        var command = new Command("merge", "Concatenate data files (any layouts) into one messages JSON Lines file; example ids must be unique across them.") { output, inputs, skipInvalid };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var sources = parse.GetValue(inputs)!.Select(spec =>
+            {
+                var parts = spec.Split(':', 3);
+                return (parts[0], new DatasetOptions
+                {
+                    Layout = DataLayoutNames.Parse(parts.Length > 1 ? parts[1] : "auto"),
+                    Columns = ColumnMapping.Parse(parts.Length > 2 ? parts[2] : null),
+                    SkipInvalid = parse.GetValue(skipInvalid),
+                });
+            }).ToList();
+            int n = DataNoise.Merge(sources, parse.GetValue(output)!);
+            Console.WriteLine($"wrote {n} examples to {parse.GetValue(output)}");
             return 0;
         }));
         return command;

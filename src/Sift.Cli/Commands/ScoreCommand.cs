@@ -34,6 +34,7 @@ public static class ScoreCommand
         var checkpoints = new Option<string[]>("--checkpoints") { Description = "Checkpoint folders in training order (instead of --run)", AllowMultipleArgumentsPerToken = true };
         var format = new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
         var columns = new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer" };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records (counted in OUT.meta.json) instead of stopping at the first" };
         var maxLength = new Option<int>("--max-length") { Description = "Tokens per example; longer ones are truncated (use the training setting)", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
         var template = new Option<string?>("--template") { Description = "Chat template name, overriding the one detected (use the training setting)" };
         var lastTurn = new Option<bool>("--last-turn-only") { Description = "Score only the last assistant turn (use the training setting)" };
@@ -45,7 +46,7 @@ public static class ScoreCommand
         var shardCount = new Option<int?>("--shard-count") { Description = "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or a Slurm array" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
 
-        var command = new Command(name, help) { data, output, format, columns, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
+        var command = new Command(name, help) { data, output, format, columns, skipInvalid, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
         switch (kind)
         {
             case ScoreKind.Perplexity: command.Add(model); break;
@@ -65,7 +66,12 @@ public static class ScoreCommand
             {
                 Kind = kind,
                 DataPath = parse.GetValue(data)!,
-                Read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) },
+                Read = new DatasetOptions
+                {
+                    Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
+                    Columns = ColumnMapping.Parse(parse.GetValue(columns)),
+                    SkipInvalid = parse.GetValue(skipInvalid),
+                },
                 Tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) },
                 Template = parse.GetValue(template),
                 Models = models,
@@ -81,6 +87,7 @@ public static class ScoreCommand
             Console.WriteLine($"{(result.AlreadyDone ? "already scored" : "scored")} {meta.Scored} examples -> {result.Stem}.parquet, {result.Stem}.jsonl" +
                               (result.Resumed > 0 ? $" (resumed: {result.Resumed} rows were already done)" : ""));
             ReportExcluded(meta.Excluded);
+            if (meta.InvalidRecords > 0) Console.WriteLine($"skipped {meta.InvalidRecords} invalid records");
             return 0;
         }));
         return command;

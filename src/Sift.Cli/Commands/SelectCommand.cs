@@ -39,12 +39,13 @@ public static class SelectCommand
         var names = new Option<string?>("--names") { Description = "Subset names, comma separated (default: selected; for a split confident,unconfident)" };
         var format = new Option<string>("--format") { Description = $"Record layout of --data: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
         var columns = new Option<string?>("--columns") { Description = "Field renames of --data, e.g. prompt=question,response=answer" };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records of --data (as when it was scored)" };
 
         var command = new Command("select", "Select examples by a score: top-k, fraction, threshold, median or quantile split, stratified, or random with a seed. " +
                                             "Ties are broken by position in the data file; rows with NaN or inf are never selected. " +
                                             "Writes the subsets as data files and a manifest (policy, counts, score ranges, SHA-256 of the inputs).")
         {
-            scores, data, output, preset, column, random, order, topK, fraction, threshold, split, dropAbove, dropBelow, stratify, with, names, format, columns,
+            scores, data, output, preset, column, random, order, topK, fraction, threshold, split, dropAbove, dropBelow, stratify, with, names, format, columns, skipInvalid,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -74,7 +75,12 @@ public static class SelectCommand
             };
             var result = SelectionRun.Run(new SelectionRun.Request(
                 parse.GetValue(scores)!, parse.GetValue(data)!,
-                new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) },
+                new DatasetOptions
+                {
+                    Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
+                    Columns = ColumnMapping.Parse(parse.GetValue(columns)),
+                    SkipInvalid = parse.GetValue(skipInvalid),
+                },
                 policy, parse.GetValue(output)!, parse.GetValue(with) ?? []));
             foreach (var (name, path, count) in result.Subsets) Console.WriteLine($"{name}: {count} examples -> {path}");
             foreach (var note in result.Notes) Console.WriteLine($"note: {note}");

@@ -18,7 +18,10 @@ public sealed class JsonlConversationWriter : ConversationWriter
         _writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
     }
 
-    public override void Write(Conversation conversation)
+    public override void Write(Conversation conversation) => Write(conversation, []);
+
+    /// <summary>Writes the conversation with extra boolean fields after its messages (e.g. a noise label).</summary>
+    public void Write(Conversation conversation, IEnumerable<(string Name, bool Value)> flags)
     {
         _writer.WriteStartObject();
         _writer.WriteString("id", conversation.Id);
@@ -31,6 +34,7 @@ public sealed class JsonlConversationWriter : ConversationWriter
             _writer.WriteEndObject();
         }
         _writer.WriteEndArray();
+        foreach (var (name, value) in flags) _writer.WriteBoolean(name, value);
         _writer.WriteEndObject();
         _writer.Flush();
         _writer.Reset(); // each line is its own JSON document; no separator between them

@@ -9,14 +9,14 @@ public sealed record SyntheticExample(string Id, string Task, string Prompt, str
 }
 
 /// <summary>
-/// Instruction tasks whose answers can be checked exactly (arithmetic, sorting, reversal, counting,
-/// format following). A chosen fraction of training answers is corrupted by taking the answer of
+/// Instruction tasks whose answers can be checked exactly and that a very small model can learn
+/// in minutes (single-digit arithmetic, sorting, reversal, counting, repetition, capitals). A chosen fraction of training answers is corrupted by taking the answer of
 /// another example of the same task, so noise looks fluent but is wrong, as in the real-data
 /// experiment where responses are shuffled across examples.
 /// </summary>
 public static class SyntheticInstructions
 {
-    public static readonly string[] Tasks = ["add", "multiply", "sort", "reverse", "count", "uppercase"];
+    public static readonly string[] Tasks = ["add", "repeat", "sort", "reverse", "count", "uppercase"];
 
     private static readonly string[] Words =
     [
@@ -50,7 +50,7 @@ public static class SyntheticInstructions
         (string prompt, string answer) = task switch
         {
             "add" => Add(rng),
-            "multiply" => Multiply(rng),
+            "repeat" => Repeat(rng),
             "sort" => Sort(rng),
             "reverse" => Reverse(rng),
             "count" => Count(rng),
@@ -62,19 +62,20 @@ public static class SyntheticInstructions
 
     private static (string, string) Add(Random r)
     {
-        int a = r.Next(0, 100), b = r.Next(0, 100);
+        int a = r.Next(0, 10), b = r.Next(0, 10);
         return ($"What is {a} + {b}?", (a + b).ToString());
     }
 
-    private static (string, string) Multiply(Random r)
+    private static (string, string) Repeat(Random r)
     {
-        int a = r.Next(2, 10), b = r.Next(2, 10);
-        return ($"What is {a} times {b}?", (a * b).ToString());
+        var w = Words[r.Next(Words.Length)];
+        int n = r.Next(2, 4);
+        return ($"Repeat the word {w} {(n == 2 ? "twice" : "three times")}.", string.Join(' ', Enumerable.Repeat(w, n)));
     }
 
     private static (string, string) Sort(Random r)
     {
-        var xs = Enumerable.Range(0, r.Next(3, 6)).Select(_ => r.Next(0, 50)).ToArray();
+        var xs = Enumerable.Range(0, r.Next(3, 5)).Select(_ => r.Next(0, 10)).ToArray();
         return ($"Sort in ascending order: {string.Join(", ", xs)}", string.Join(", ", xs.Order()));
     }
 
@@ -86,9 +87,8 @@ public static class SyntheticInstructions
 
     private static (string, string) Count(Random r)
     {
-        var w = Words[r.Next(Words.Length)];
-        var letter = w[r.Next(w.Length)];
-        return ($"How many times does the letter {letter} appear in {w}?", w.Count(c => c == letter).ToString());
+        var words = Enumerable.Range(0, r.Next(2, 6)).Select(_ => Words[r.Next(Words.Length)]).ToArray();
+        return ($"How many words are in: {string.Join(' ', words)}?", words.Length.ToString());
     }
 
     private static (string, string) Uppercase(Random r)

@@ -1,13 +1,19 @@
-using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace Sift.Models;
 
 /// <summary>Grouped-query self-attention with rotary embeddings (q/k/v/o projections named as in Hugging Face).</summary>
-public sealed class Attention : nn.Module
+public sealed class Attention : nn.Module, IProjectionOwner
 {
-    private readonly Linear _q, _k, _v, _o;
+    public static readonly string[] ProjectionNames = ["q_proj", "k_proj", "v_proj", "o_proj"];
+
+    // The names keep TorchSharp from registering each projection a second time under its field name.
+    [ComponentName(Name = "q_proj")] private nn.Module<Tensor, Tensor> _q;
+    [ComponentName(Name = "k_proj")] private nn.Module<Tensor, Tensor> _k;
+    [ComponentName(Name = "v_proj")] private nn.Module<Tensor, Tensor> _v;
+    [ComponentName(Name = "o_proj")] private nn.Module<Tensor, Tensor> _o;
     private readonly int _heads, _kvHeads, _headDim;
 
     public Attention(ModelConfig c, ScalarType dtype) : base(nameof(Attention))
@@ -23,6 +29,28 @@ public sealed class Attention : nn.Module
         register_module("k_proj", _k);
         register_module("v_proj", _v);
         register_module("o_proj", _o);
+    }
+
+    public nn.Module<Tensor, Tensor> GetProjection(string name) => name switch
+    {
+        "q_proj" => _q,
+        "k_proj" => _k,
+        "v_proj" => _v,
+        "o_proj" => _o,
+        _ => throw new ArgumentException($"attention has no projection '{name}'", nameof(name)),
+    };
+
+    public void SetProjection(string name, nn.Module<Tensor, Tensor> projection)
+    {
+        switch (name)
+        {
+            case "q_proj": _q = projection; break;
+            case "k_proj": _k = projection; break;
+            case "v_proj": _v = projection; break;
+            case "o_proj": _o = projection; break;
+            default: throw new ArgumentException($"attention has no projection '{name}'", nameof(name));
+        }
+        _internal_submodules[name] = projection;
     }
 
     /// <param name="x">[B, T, hidden]</param>

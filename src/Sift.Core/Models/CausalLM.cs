@@ -43,6 +43,13 @@ public sealed class CausalLM : nn.Module
     public ModelConfig Config { get; }
     public ScalarType DType { get; }
 
+    /// <summary>
+    /// Recompute each decoder layer's activations in the backward pass instead of keeping them:
+    /// less memory for about one extra forward pass. Applies when gradients are enabled and no
+    /// KV cache is in use; gradients are the same as without it.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>The LM head weight [vocab, hidden] (the embedding matrix when embeddings are tied).</summary>
     public Tensor LmHeadWeight => _lmHead?.weight ?? _model.EmbedTokens.weight!;
 
@@ -63,13 +70,29 @@ public sealed class CausalLM : nn.Module
         var ownLayout = layout ?? AttentionLayout.Causal(b, t, cache?.Length ?? 0, embeddings.device);
         var (cos, sin) = _rope.Angles(ownLayout.Positions, embeddings.dtype);
         var x = embeddings;
+        bool recompute = GradientCheckpointing && cache is null && is_grad_enabled();
         for (int i = 0; i < _model.Layers.Count; i++)
-            x = _model.Layers[i].Forward(x, cos, sin, ownLayout.Mask, cache, i);
+            x = recompute
+                ? LayerCheckpoint.Run(_model.Layers[i], x, cos, sin, ownLayout.Mask)
+                : _model.Layers[i].Forward(x, cos, sin, ownLayout.Mask, cache, i);
         cache?.Advance((int)t);
         var hidden = _model.Norm.forward(x);
         var logits = computeLogits ? Logits(hidden) : null;
         if (layout is null) ownLayout.Dispose();
         return new ModelOutput(hidden.MoveToOuterDisposeScope(), logits?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The q/k/v/o and gate/up/down projections of every layer, in layer order, by Hugging Face module path.</summary>
+    public IEnumerable<ProjectionSlot> Projections()
+    {
+        for (int i = 0; i < _model.Layers.Count; i++)
+        {
+            var layer = _model.Layers[i];
+            foreach (var name in Attention.ProjectionNames)
+                yield return new ProjectionSlot($"model.layers.{i}.self_attn.{name}", name, layer.SelfAttention);
+            foreach (var name in FeedForward.ProjectionNames)
+                yield return new ProjectionSlot($"model.layers.{i}.mlp.{name}", name, layer.Mlp);
+        }
     }
 
     /// <summary>Hugging Face initialization: normal(0, std) for linear and embedding weights, zero biases, unit norms.</summary>

@@ -21,6 +21,9 @@ public sealed class DecoderLayer : nn.Module
         register_module("mlp", _mlp);
     }
 
+    public Attention SelfAttention => _attention;
+    public FeedForward Mlp => _mlp;
+
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();

@@ -48,6 +48,8 @@ public static class ModelFolder
     /// </summary>
     public static void Save(CausalLM model, string outDir, string? tokenizerSourceDir = null, ScalarType? dtype = null)
     {
+        if (model.Projections().FirstOrDefault(s => s.Module is not TorchSharp.Modules.Linear) is { } wrapped)
+            throw new SiftException($"'{wrapped.Path}' carries an adapter, which a Hugging Face model folder cannot hold; merge the adapter into the weights first, or save the adapter on its own");
         var saveType = dtype ?? model.DType;
         var weights = model.ExportWeights(saveType);
         try

@@ -64,6 +64,9 @@ public static class StageRunner
         return results;
     }
 
+    /// <summary>The stage name of a stage output folder ("sftmix-seed1-0123456789ab" → "sftmix-seed1"); other names unchanged.</summary>
+    public static string StageNameOf(string folderName) => System.Text.RegularExpressions.Regex.Replace(folderName, "-[0-9a-f]{12}$", "");
+
     private static string Key(Stage stage, IReadOnlyDictionary<string, string> upstreamKeys)
     {
         var material = new JsonObject

@@ -69,7 +69,7 @@ public sealed class RunHistory
             evalData = recipe.String("data.eval") ?? (recipe.Double("data.eval_fraction", 0) > 0 ? $"{recipe.Double("data.eval_fraction", 0):P0} of the training data" : null);
         }
         var evalPath = Path.Combine(full, "eval", EvalSummary.FileName);
-        return new RunHistory(Path.GetFileName(full), full, objective, trainData, evalData, TrainingDataSummary.TryRead(full),
+        return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, evalData, TrainingDataSummary.TryRead(full),
             ReadMetrics(metricsPath), File.Exists(evalPath) ? EvalSummary.Read(evalPath) : null);
     }
 

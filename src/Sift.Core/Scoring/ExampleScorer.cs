@@ -13,7 +13,7 @@ namespace Sift.Scoring;
 /// are summed in fp64, in token order.
 /// <para>An example's values do not depend on which other examples share its batch: every batch
 /// has a canonical shape that depends only on the length bucket (rows padded to a multiple of
-/// <see cref="LengthBucket"/> tokens, always <see cref="RowsFor"/> rows, the same attention path),
+/// <see cref="LengthBucket"/> tokens, always <see cref="RowsFor"/> rows, plain causal attention),
 /// and the LM head always runs on blocks of exactly LogitRows positions. So a sharded run gives
 /// bit-for-bit the values of an unsharded one.</para>
 /// </summary>
@@ -79,7 +79,6 @@ public static class ExampleScorer
         int t = PaddedLength(examples[0].Length);
         int rows = RowsFor(t, options);
         var ids = new long[rows * t];
-        var real = new long[rows * t];
         var positions = new List<long>();
         var gold = new List<long>();
         for (int r = 0; r < examples.Count; r++)
@@ -88,7 +87,6 @@ public static class ExampleScorer
             for (int p = 0; p < e.Length; p++)
             {
                 ids[r * t + p] = e.Tokens[p];
-                real[r * t + p] = 1;
                 if (p + 1 < e.Length && e.Trained[p + 1])
                 {
                     positions.Add(r * t + p);
@@ -96,10 +94,10 @@ public static class ExampleScorer
                 }
             }
         }
-        for (int r = examples.Count; r < rows; r++) real[r * t] = 1; // filler rows: one token, no targets
-
-        using var layout = AttentionLayout.Padded(tensor(real, [rows, t]));
-        using var output = model.Forward(tensor(ids, [rows, t]), layout, computeLogits: false);
+        // Plain causal attention is exact for right-padded rows: a real token only attends to the
+        // real tokens before it, and its position is its index. Padding and filler rows (ids 0)
+        // produce outputs that are never read.
+        using var output = model.Forward(tensor(ids, [rows, t]), computeLogits: false);
         var hidden = output.Hidden.reshape(rows * t, -1);
 
         int n = positions.Count, block = options.LogitRows;

@@ -68,7 +68,8 @@ public static class ScoreJob
 
         var data = ScoringData.Load(s.DataPath, s.Read, tokenizer, s.Shard, s.CacheDir);
         log($"{data.Examples.Count} examples to score{(s.Shard == null ? "" : $" in shard {s.Shard} ({data.Assigned.Count} assigned)")}" +
-            (data.Excluded.Count > 0 ? $"; {data.Excluded.Count} excluded (no response tokens)" : ""));
+            (data.Excluded.Count > 0 ? $"; {data.Excluded.Count} excluded (no response tokens)" : "") +
+            (data.InvalidRecords > 0 ? $"; {data.InvalidRecords} invalid records skipped" : ""));
         var prefix = passes.Any(p => p.Direct) ? IfdDirectExamples.PrefixIds(tokenizer.Tokenizer, s.IfdPrefix) : [];
 
         int resumed = 0;
@@ -128,6 +129,7 @@ public static class ScoreJob
             AssignedIds = s.Shard == null ? null : data.Assigned.ToList(),
             Scored = data.Examples.Count,
             NonFinite = nonFinite,
+            InvalidRecords = data.InvalidRecords,
             Excluded = data.Excluded.ToList(),
             Columns = ScoreMeta.Describe(table),
         };

@@ -78,6 +78,7 @@ public static partial class ScoreMerge
             Assigned = metas.Sum(m => m.Assigned),
             Scored = metas.Sum(m => m.Scored),
             NonFinite = metas.Sum(m => m.NonFinite),
+            InvalidRecords = metas[0].InvalidRecords,
             Excluded = metas.SelectMany(m => m.Excluded).ToList(),
         };
         ScoreTableFiles.WriteBoth(merged, outStem);

@@ -37,6 +37,8 @@ public sealed record ScoreMeta
     public List<string>? AssignedIds { get; init; }
     public int Scored { get; init; }
     public int NonFinite { get; init; }
+    /// <summary>Records of the data file skipped as invalid (--skip-invalid); they have no id and no row.</summary>
+    public long InvalidRecords { get; init; }
     public List<ExcludedExample> Excluded { get; init; } = [];
     public Dictionary<string, string> Columns { get; init; } = [];
 

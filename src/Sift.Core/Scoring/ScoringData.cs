@@ -14,8 +14,9 @@ public sealed record ExcludedExample(string Id, string Reason);
 public sealed class ScoringData
 {
     private ScoringData(IReadOnlyList<TokenizedExample> examples, IReadOnlyDictionary<string, long> index,
-        IReadOnlyList<string> assigned, IReadOnlyList<ExcludedExample> excluded)
+        IReadOnlyList<string> assigned, IReadOnlyList<ExcludedExample> excluded, long invalidRecords)
     {
+        InvalidRecords = invalidRecords;
         Examples = examples;
         Index = index;
         Assigned = assigned;
@@ -33,12 +34,16 @@ public sealed class ScoringData
 
     public IReadOnlyList<ExcludedExample> Excluded { get; }
 
+    /// <summary>Records skipped as invalid (only with DatasetOptions.SkipInvalid; otherwise the first one stops the run).</summary>
+    public long InvalidRecords { get; }
+
     public static ScoringData Load(string dataPath, DatasetOptions readOptions, ExampleTokenizer tokenizer, ShardSpec? shard, string? cacheDir)
     {
         var conversations = new Dictionary<string, Conversation>(StringComparer.Ordinal);
         var index = new Dictionary<string, long>(StringComparer.Ordinal);
         var assigned = new List<string>();
-        foreach (var c in DatasetReader.Read(dataPath, readOptions))
+        var stats = new DatasetStatistics();
+        foreach (var c in DatasetReader.Read(dataPath, readOptions, stats))
         {
             index[c.Id] = index.Count;
             if (shard != null && !shard.Owns(c.Id)) continue;
@@ -50,7 +55,7 @@ public sealed class ScoringData
         var kept = tokenized.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
         var excluded = assigned.Where(id => !kept.Contains(id))
             .Select(id => new ExcludedExample(id, Reason(tokenizer, conversations[id]))).ToList();
-        return new ScoringData(tokenized, index, assigned, excluded);
+        return new ScoringData(tokenized, index, assigned, excluded, stats.Invalid);
     }
 
     private static string Reason(ExampleTokenizer tokenizer, Conversation conversation)

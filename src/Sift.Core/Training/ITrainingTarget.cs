@@ -16,8 +16,8 @@ public interface ITrainingTarget
     /// <summary>Reads back what <see cref="Save"/> wrote, by name.</summary>
     Dictionary<string, Tensor> Load(string dir);
 
-    /// <summary>Writes the final model for use (HF layout; a LoRA target also writes its adapter).</summary>
-    void Export(string dir, IReadOnlyDictionary<string, Tensor> weights);
+    /// <summary>Writes the model for use in HF layout (a LoRA target merges; at the end of training it also writes its adapter).</summary>
+    void Export(string dir, IReadOnlyDictionary<string, Tensor> weights, bool final);
 }
 
 /// <summary>Full fine-tuning (or pre-training): every parameter trains; checkpoints are HF model folders.</summary>
@@ -32,6 +32,6 @@ public sealed class FullModelTarget(CausalLM model, string? tokenizerDir, Scalar
 
     public Dictionary<string, Tensor> Load(string dir) => Models.Safetensors.SafetensorsCheckpoint.Load(dir);
 
-    public void Export(string dir, IReadOnlyDictionary<string, Tensor> weights) =>
+    public void Export(string dir, IReadOnlyDictionary<string, Tensor> weights, bool final) =>
         ModelFolder.Save(Model.Config, weights, dir, tokenizerDir, exportDType);
 }

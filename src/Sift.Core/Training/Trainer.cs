@@ -31,6 +31,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         options.Validate();
         if (train.Count == 0) throw new SiftException("there are no training examples");
         var model = target.Model;
+        model.GradientCheckpointing = options.GradientCheckpointing;
         int micro = options.PerDeviceTrainBatchSize, accumulation = options.GradientAccumulationSteps;
         var plans = new Dictionary<int, IReadOnlyList<int[]>>();
         IReadOnlyList<int[]> Plan(int epoch)
@@ -171,7 +172,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         {
             modelDir = Path.Combine(outputDir, FinalModelDir);
             using var weights = new NamedTensors(masters);
-            ReplaceFolder(modelDir, dir => target.Export(dir, weights.Tensors));
+            ReplaceFolder(modelDir, dir => target.Export(dir, weights.Tensors, final: true));
         }
         return new TrainingResult(total, lastLoss, lastEval, modelDir, interrupted);
     }
@@ -195,7 +196,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
     {
         var relative = Path.Combine("confidence", $"checkpoint-{step}");
         using (var weights = new NamedTensors(masters))
-            ReplaceFolder(Path.Combine(outputDir, relative), dir => target.Export(dir, weights.Tensors));
+            ReplaceFolder(Path.Combine(outputDir, relative), dir => target.Export(dir, weights.Tensors, final: false));
         var listPath = Path.Combine(outputDir, ConfidenceListFile);
         var list = ConfidenceList.Read(listPath).Where(p => p != relative && StepOf(p) < step).Append(relative).ToList();
         ConfidenceList.Write(listPath, list);

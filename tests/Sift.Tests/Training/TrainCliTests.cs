@@ -105,4 +105,25 @@ public class TrainCliTests
         (code, _, err) = CliRunner.Run("generate", "--model", Path.Combine(output, "model"), "--prompt", "Count", "--max-new-tokens", "4");
         Assert.True(code == 0, err);
     }
+
+    [Fact]
+    public void LoraRunWritesAnAdapterAndTheMergedModel()
+    {
+        var (model, data) = Fixture();
+        var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var (code, _, err) = CliRunner.Run(Args(model, data, output, "--set", "schedule.max_steps=4", "--set", "lora.r=4",
+            "--set", "lora.target_modules=q_proj,v_proj,down_proj", "--set", "precision.gradient_checkpointing=true"));
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(output, "adapter", "adapter_config.json")));
+        var merged = Path.Combine(TrainerFixtures.TempDir(), "merged");
+        (code, _, err) = CliRunner.Run("lora", "merge", "--model", model, "--adapter", Path.Combine(output, "adapter"), "--out", merged);
+        Assert.True(code == 0, err);
+        var a = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(Path.Combine(output, "model"));
+        var b = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(merged);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, t) in a) Assert.True(t.allclose(b[name], rtol: 0, atol: 1e-6), name);
+        var baseWeights = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(model);
+        Assert.True(baseWeights["model.layers.0.mlp.up_proj.weight"].allclose(a["model.layers.0.mlp.up_proj.weight"], 0, 0));
+        Assert.False(baseWeights["model.layers.0.self_attn.q_proj.weight"].allclose(a["model.layers.0.self_attn.q_proj.weight"], 0, 0));
+    }
 }

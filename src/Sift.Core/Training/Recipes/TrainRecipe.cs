@@ -26,7 +26,7 @@ public sealed record SftMixSection(string Confident, string Unconfident, SftMixO
 /// Sections: model, data, objective, optimizer, schedule, precision, lora, eval, output, seed.
 /// </summary>
 public sealed record TrainRecipe(ModelSection Model, DataSection Data, ObjectiveSection Objective, TrainingOptions Training,
-    string OutputDir, bool Pretrain)
+    Sift.Training.Lora.LoraConfig? Lora, string OutputDir, bool Pretrain)
 {
     private static readonly Dictionary<string, LrSchedulerType> Schedulers = new()
     {
@@ -136,9 +136,24 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         };
         training.Validate();
 
+        Sift.Training.Lora.LoraConfig? lora = null;
+        int r = c.Int("lora.r", 0);
+        if (r > 0)
+        {
+            lora = new Sift.Training.Lora.LoraConfig
+            {
+                R = r,
+                Alpha = c.Double("lora.lora_alpha", 2.0 * r),
+                Dropout = c.Double("lora.lora_dropout", 0.0),
+                TargetModules = c.List("lora.target_modules", [Sift.Training.Lora.LoraConfig.AllLinear]),
+                UseRslora = c.Bool("lora.use_rslora", false),
+            };
+            lora.Validate();
+        }
+        else if (r < 0) throw new SiftException($"lora.r must be ≥ 0 (0 = full fine-tuning), got {r}");
         var output = c.RequiredString("output.output_dir", "the folder for checkpoints, logs and the final model (output.output_dir or --output-dir)");
         c.RejectUnknown();
-        return new TrainRecipe(model, data, new ObjectiveSection(kind, neftune, sftmix), training, output, pretrain);
+        return new TrainRecipe(model, data, new ObjectiveSection(kind, neftune, sftmix), training, lora, output, pretrain);
     }
 
     /// <summary>The resolved recipe as YAML (what `sift train` prints and saves as OUT/sift_recipe.yaml).</summary>
@@ -187,6 +202,12 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         sb.AppendLine("precision:");
         Line("dtype", t.Precision == Precision.Float32 ? "float32" : "bfloat16"); Line("master_weights", t.Precision != Precision.Bfloat16Pure);
         Line("gradient_checkpointing", t.GradientCheckpointing);
+        if (Lora is { } l)
+        {
+            sb.AppendLine("lora:");
+            Line("r", l.R); Line("lora_alpha", l.Alpha); Line("lora_dropout", l.Dropout);
+            Line("target_modules", string.Join(",", l.TargetModules)); Line("use_rslora", l.UseRslora);
+        }
         sb.AppendLine("eval:");
         Line("eval_steps", t.EvalSteps); Line("per_device_eval_batch_size", t.PerDeviceEvalBatchSize);
         sb.AppendLine("output:");

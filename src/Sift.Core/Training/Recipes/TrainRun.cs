@@ -53,7 +53,9 @@ public sealed class TrainRun(TrainRecipe recipe)
         AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
         TrainingDataSummary.Of(train, eval).Write(outDir);
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
-        var target = new FullModelTarget(model, tokenizerDir, exportType);
+        ITrainingTarget target = recipe.Lora is { } lora
+            ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, Path.Combine(outDir, "adapter"), recipe.Model.Path)
+            : new FullModelTarget(model, tokenizerDir, exportType);
         var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
         {
             RunSignature = Signature(train),
@@ -93,7 +95,8 @@ public sealed class TrainRun(TrainRecipe recipe)
         {
             if (recipe.Pretrain) return PretrainCorpus.Build(path, read, tokenizer, template, d.Tokenization.MaxLength);
             var set = TokenizedDataset.LoadOrBuild(path, read, new ExampleTokenizer(tokenizer, template, d.Tokenization), d.CacheDir);
-            OnMessage($"{path}: {set.Report}");
+            if (set.Cache.Note is { } note) OnMessage(note);
+            OnMessage($"{path}: {set.Report}" + (set.Cache.Hit ? $" (from cache {set.Cache.Path})" : ""));
             return set.Examples.ToList();
         }
         List<TokenizedExample> train;
@@ -109,13 +112,9 @@ public sealed class TrainRun(TrainRecipe recipe)
         else train = Load(d.Train);
         if (d.Eval != null) return (train, Load(d.Eval));
         if (d.EvalFraction <= 0) return (train, []);
-        var held = train.Where(e => HeldOut(e.Id, d.EvalFraction)).ToList();
-        return (train.Where(e => !HeldOut(e.Id, d.EvalFraction)).ToList(), held);
+        var held = train.Where(e => HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList();
+        return (train.Where(e => !HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList(), held);
     }
-
-    /// <summary>A stable split by example id, independent of file order.</summary>
-    public static bool HeldOut(string id, double fraction) =>
-        BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(id)), 0) < fraction * uint.MaxValue;
 
     private ITrainingObjective CreateObjective() => recipe.Objective.Kind switch
     {

@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+
+namespace Sift.Training.Lora;
+
+/// <summary>
+/// LoRA settings with PEFT's meanings: rank r, lora_alpha, lora_dropout, target_modules (projection
+/// names such as q_proj, "all-linear", or PEFT's regular-expression form), bias "none" only.
+/// Defaults follow LLaMA-Factory: r 8, alpha 2r, no dropout, every linear projection.
+/// </summary>
+public sealed record LoraConfig
+{
+    public const string AllLinear = "all-linear";
+
+    /// <summary>The Llama-family projections LoRA can adapt (the LM head is never adapted, as in PEFT's all-linear).</summary>
+    public static readonly string[] LinearModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    public int R { get; init; } = 8;
+    public double Alpha { get; init; } = 16;
+    public double Dropout { get; init; }
+
+    /// <summary>Projection names or module-path suffixes (PEFT matches a name equal to, or ending in ".", an entry), or ["all-linear"].</summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = [AllLinear];
+
+    /// <summary>PEFT's string form of target_modules: a regular expression the whole module path must match. Overrides <see cref="TargetModules"/>.</summary>
+    public string? TargetPattern { get; init; }
+
+    public string Bias { get; init; } = "none";
+
+    /// <summary>Rank-stabilized LoRA: scale by alpha / √r instead of alpha / r.</summary>
+    public bool UseRslora { get; init; }
+
+    public double Scaling => UseRslora ? Alpha / Math.Sqrt(R) : Alpha / R;
+
+    /// <summary>Throws a <see cref="SiftException"/> naming the setting (prefixed by <paramref name="source"/>) and the fix.</summary>
+    public void Validate(string source = "lora")
+    {
+        if (R <= 0) throw new SiftException($"{source}: r must be a positive integer (the adapter rank, typically 8 to 64), got {R}");
+        if (!double.IsFinite(Alpha) || Alpha <= 0) throw new SiftException($"{source}: lora_alpha must be a positive number (commonly 2·r), got {Alpha}");
+        if (!double.IsFinite(Dropout) || Dropout < 0 || Dropout >= 1) throw new SiftException($"{source}: lora_dropout must be in [0, 1), got {Dropout}");
+        if (Bias != "none") throw new SiftException($"{source}: bias '{Bias}' is not supported; use bias: none (biases stay frozen)");
+        if (TargetPattern != null)
+        {
+            try { _ = new Regex(TargetPattern); }
+            catch (ArgumentException e) { throw new SiftException($"{source}: target_modules '{TargetPattern}' is not a valid regular expression ({e.Message})"); }
+            return;
+        }
+        if (TargetModules.Count == 0) throw new SiftException($"{source}: target_modules is empty; list projections ({string.Join(", ", LinearModules)}) or use {AllLinear}");
+        if (TargetModules.Contains(AllLinear) && TargetModules.Count > 1)
+            throw new SiftException($"{source}: target_modules mixes '{AllLinear}' with other names; use '{AllLinear}' alone or list the projections");
+        foreach (var target in TargetModules.Where(t => t != AllLinear))
+            if (!LinearModules.Any(m => target == m || target.EndsWith("." + m)))
+                throw new SiftException($"{source}: target_modules entry '{target}' is not a projection LoRA can adapt; use {string.Join(", ", LinearModules)} or {AllLinear}");
+    }
+
+    /// <summary>Whether the projection at <paramref name="modulePath"/> ("model.layers.0.self_attn.q_proj") is adapted.</summary>
+    public bool Targets(string modulePath)
+    {
+        if (TargetPattern != null) return Regex.IsMatch(modulePath, $"^(?:{TargetPattern})$");
+        return TargetModules.Any(t => t == AllLinear
+            ? LinearModules.Any(m => modulePath.EndsWith("." + m))
+            : modulePath == t || modulePath.EndsWith("." + t));
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Sift.Demo;
+
+namespace Sift.Tests.Demo;
+
+public class SyntheticInstructionsTests
+{
+    /// <summary>An independent solver: reads the prompt and computes the answer.</summary>
+    private static string Solve(string task, string prompt)
+    {
+        string After(string marker) => prompt[(prompt.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].TrimEnd('?', '.');
+        switch (task)
+        {
+            case "add":
+                var m = Regex.Match(prompt, @"(\d+) \+ (\d+)");
+                return (int.Parse(m.Groups[1].Value) + int.Parse(m.Groups[2].Value)).ToString();
+            case "repeat":
+                var r = Regex.Match(prompt, @"Repeat the word (\w+) (twice|three times)");
+                return string.Join(' ', Enumerable.Repeat(r.Groups[1].Value, r.Groups[2].Value == "twice" ? 2 : 3));
+            case "sort": return string.Join(", ", After(": ").Split(", ").Select(int.Parse).Order());
+            case "reverse": return new string(After("Reverse the word ").Reverse().ToArray());
+            case "count": return After(": ").Split(' ').Length.ToString();
+            case "uppercase": return After(": ").ToUpperInvariant();
+            default: throw new ArgumentException(task);
+        }
+    }
+
+    [Fact]
+    public void CleanAnswersAreCorrectAndNoisyOnesAreWrongAnswersOfTheSameTask()
+    {
+        var examples = SyntheticInstructions.Generate(600, 0.25, seed: 3);
+        Assert.Equal(150, examples.Count(e => e.IsNoisy));
+        Assert.Equal(SyntheticInstructions.Tasks.Length, examples.Select(e => e.Task).Distinct().Count());
+        foreach (var e in examples)
+        {
+            Assert.Equal(Solve(e.Task, e.Prompt), e.CorrectAnswer);
+            if (e.IsNoisy) Assert.NotEqual(e.CorrectAnswer, e.Answer);
+            else Assert.Equal(e.CorrectAnswer, e.Answer);
+        }
+        Assert.Equal(examples.Select(e => e.Answer), SyntheticInstructions.Generate(600, 0.25, seed: 3).Select(e => e.Answer));
+    }
+
+    [Fact]
+    public void DemoDataKeepsHeldOutPromptsOutOfTrainingAndWritesALoadableTokenizer()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sift-demo-data-" + Guid.NewGuid().ToString("N"));
+        DemoData.Write(dir, trainCount: 300, heldoutCount: 60, pretrainCount: 200, noise: 0.3, seed: 1);
+        var train = Sift.Data.DatasetReader.Read(Path.Combine(dir, "train.jsonl"), new Sift.Data.DatasetOptions()).ToList();
+        var heldout = Sift.Data.DatasetReader.Read(Path.Combine(dir, "heldout.jsonl"), new Sift.Data.DatasetOptions()).ToList();
+        Assert.Equal(300, train.Count);
+        Assert.Equal(60, heldout.Count);
+        Assert.Empty(train.Select(c => c.Messages[0].Content).Intersect(heldout.Select(c => c.Messages[0].Content)));
+        var tokenizer = Sift.Text.ModelTokenizer.Load(Path.Combine(dir, "tokenizer"));
+        Assert.Equal(DemoTokenizer.VocabSize, tokenizer.VocabSize);
+        const string text = "Sort in ascending order: 3, 1 — ü";
+        var ids = tokenizer.Encode(text, addBos: true);
+        Assert.Equal(1 + System.Text.Encoding.UTF8.GetByteCount(text), ids.Length);
+        Assert.Equal(text, tokenizer.Decode(ids, skipSpecialTokens: true));
+    }
+}

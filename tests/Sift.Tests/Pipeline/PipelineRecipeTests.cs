@@ -1,0 +1,87 @@
+using Sift.Pipeline;
+
+namespace Sift.Tests.Pipeline;
+
+public class PipelineRecipeTests
+{
+    private const string Recipe = """
+        run_dir: runs/x
+        vars:
+          data: train.jsonl
+        stages:
+          prep:
+            command: [data, split, "${data}", --out, "${out}"]
+          model:
+            foreach: { seed: [1, 2] }
+            command: [train, --data, "${prep}/train.jsonl", --set, "seed=${seed}", --output-dir, "${out}"]
+          pick:
+            foreach: { seed: [1, 2] }
+            command: [select, --random, "${seed}", --data, "${model-seed${seed}}/model"]
+          report:
+            command: [report, "${model-*}", --out, "${out}/report.html"]
+        """;
+
+    [Fact]
+    public void ForeachExpandsAndReferencesBecomeDependencies()
+    {
+        var r = PipelineRecipe.Parse(Recipe, "recipe.yaml");
+        Assert.Equal(["prep", "model-seed1", "model-seed2", "pick-seed1", "pick-seed2", "report"], r.Stages.Select(s => s.Name));
+        var model2 = r.Stages.Single(s => s.Name == "model-seed2");
+        Assert.Equal(["prep"], model2.DependsOn);
+        Assert.Contains("seed=2", model2.Arguments);
+        Assert.Equal(["model-seed2"], r.Stages.Single(s => s.Name == "pick-seed2").DependsOn);
+        Assert.Equal(["model-seed1", "model-seed2"], r.Stages.Single(s => s.Name == "report").DependsOn);
+    }
+
+    [Fact]
+    public void ResolveFillsOutputFoldersAndExpandsPrefixes()
+    {
+        var r = PipelineRecipe.Parse(Recipe, "recipe.yaml");
+        var outputs = new Dictionary<string, string> { ["model-seed1"] = "/r/m1", ["model-seed2"] = "/r/m2", ["prep"] = "/r/p" };
+        Assert.Equal(["report", "/r/m1", "/r/m2", "--out", "/r/rep/report.html"],
+            PipelineRecipe.Resolve(r.Stages.Single(s => s.Name == "report").Arguments, "/r/rep", outputs));
+        Assert.Equal(["train", "--data", "/r/p/train.jsonl", "--set", "seed=1", "--output-dir", "/o"],
+            PipelineRecipe.Resolve(r.Stages.Single(s => s.Name == "model-seed1").Arguments, "/o", outputs));
+    }
+
+    [Theory]
+    [InlineData("run_dir: x\nstages:\n  a:\n    command: [train, \"${nothing}\"]\n", "recipe.yaml:3: stage 'a' refers to ${nothing}, which is neither a stage nor a var")]
+    [InlineData("run_dir: x\nstages:\n  a:\n    comand: [train]\n", "recipe.yaml:4: unknown key 'comand' in stage 'a'")]
+    [InlineData("stages:\n  a:\n    command: [train]\n", "run_dir is required")]
+    [InlineData("run_dir: x\nstages:\n  a:\n    command: [train]\n    depends_on: [b]\n", "stage 'a' depends on 'b', which is not a stage")]
+    public void BadRecipesNameTheProblem(string yaml, string message)
+    {
+        var e = Assert.Throws<SiftException>(() => PipelineRecipe.Parse(yaml, "recipe.yaml"));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void PipelineRunsStagesOnceAndRedoesOnlyWhatChanged()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sift-pipe-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var input = Path.Combine(dir, "in.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 40).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
+        string Yaml(double fraction) => $$"""
+            run_dir: {{dir}}/run
+            stages:
+              split:
+                command: [data, split, "{{input}}", --heldout-fraction, "{{fraction}}", --out, "${out}"]
+              noisy:
+                command: [data, noise, "${split}/train.jsonl", "${out}/train.jsonl", --fraction, "0.25"]
+            """;
+        var recipe = Path.Combine(dir, "recipe.yaml");
+        File.WriteAllText(recipe, Yaml(0.2));
+        var (code, stdout, err) = CliRunner.Run("pipeline", recipe);
+        Assert.True(code == 0, err);
+        Assert.Contains("split\tran", stdout);
+        Assert.Contains("noisy\tran", stdout);
+        (code, stdout, _) = CliRunner.Run("pipeline", recipe);
+        Assert.Contains("split\tcached", stdout);
+        Assert.Contains("noisy\tcached", stdout);
+        File.AppendAllText(input, "{\"instruction\": \"Say more.\", \"output\": \"more\"}\n");
+        (code, stdout, _) = CliRunner.Run("pipeline", recipe, "--dry-run");
+        Assert.Contains("split\tplanned", stdout);
+        Assert.Contains("noisy\tplanned", stdout);
+    }
+}
