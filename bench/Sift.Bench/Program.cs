@@ -28,12 +28,15 @@ public static class Program
                 return SftMixBench.Run(args[1..]);
             case "data":
                 return DataBench.Run(args[1..]);
+            case "generate":
+                return GenerationBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
                                         "       | sftmix [--model stories15m] [--batch B] [--length T] [--steps N]\n" +
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
                                         "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]\n" +
-                                        "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]");
+                                        "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]\n" +
+                                        "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]");
                 return 2;
         }
     }

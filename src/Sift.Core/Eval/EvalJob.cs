@@ -69,6 +69,8 @@ public static class EvalJob
             return row;
         }
 
+        // Rows in the data file's order: every example has a row when answers are generated, else those with a loss.
+        foreach (var task in tasks ?? []) Row(task.Prompt.Id);
         if (s.DataPath != null)
         {
             var tokenized = TokenizedDataset.LoadOrBuild(s.DataPath, s.Read, new ExampleTokenizer(tokenizer, template, s.Tokenization), s.CacheDir);

@@ -24,15 +24,18 @@ public static class Charts
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 
-    /// <summary>Histogram of finite values in <paramref name="bins"/> equal bins, optionally split into labelled groups.</summary>
+    /// <summary>
+    /// Histogram of finite values in <paramref name="bins"/> equal bins, optionally split into labelled
+    /// groups. The bins span <see cref="BinRange"/>: a few extreme values would otherwise squeeze
+    /// everything else into one bin; values beyond it are counted in the end bins, and the title says how many.
+    /// </summary>
     public static byte[] Histogram(string title, string xLabel, IReadOnlyDictionary<string, double[]> groups, int bins = 40)
     {
-        var plot = NewPlot(title, xLabel, "examples");
         var all = groups.Values.SelectMany(v => v).Where(double.IsFinite).ToArray();
+        var (min, max, outside) = BinRange(all);
+        var plot = NewPlot(outside > 0 ? $"{title}; {outside} outliers in the end bins" : title, xLabel, "examples");
         if (all.Length > 0)
         {
-            double min = all.Min(), max = all.Max();
-            if (max == min) max = min + 1;
             double width = (max - min) / bins;
             var palette = new ScottPlot.Palettes.Category10();
             int index = 0;
@@ -40,15 +43,36 @@ public static class Charts
             {
                 var color = palette.GetColor(index++).WithAlpha(0.55);
                 var counts = new double[bins];
-                foreach (var v in values.Where(double.IsFinite)) counts[Math.Min(bins - 1, (int)((v - min) / width))]++;
+                foreach (var v in values.Where(double.IsFinite)) counts[Math.Clamp((int)((v - min) / width), 0, bins - 1)]++;
                 var positions = Enumerable.Range(0, bins).Select(i => min + (i + 0.5) * width).ToArray();
                 var bars = plot.Add.Bars(positions, counts);
-                bars.LegendText = name;
+                if (groups.Count > 1) bars.LegendText = name;
                 foreach (var bar in bars.Bars) { bar.Size = width; bar.LineWidth = 0; bar.FillColor = color; }
             }
         }
         if (groups.Count > 1) plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    /// <summary>
+    /// The span of a histogram's bins: the range of the values, narrowed to Tukey's far-out fences
+    /// [Q1 − 3·IQR, Q3 + 3·IQR] (nearest-rank quartiles) when values lie beyond them, with the number
+    /// of such values. Heavy-tailed scores (perplexity-like) keep their bulk readable this way.
+    /// </summary>
+    public static (double Min, double Max, int Outside) BinRange(IReadOnlyList<double> finiteValues)
+    {
+        if (finiteValues.Count == 0) return (0, 1, 0);
+        var sorted = finiteValues.Order().ToArray();
+        double Rank(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        double q1 = Rank(0.25), q3 = Rank(0.75), iqr = q3 - q1;
+        double min = sorted[0], max = sorted[^1];
+        if (iqr > 0)
+        {
+            min = Math.Max(min, q1 - 3 * iqr);
+            max = Math.Min(max, q3 + 3 * iqr);
+        }
+        int outside = sorted.Count(v => v < min || v > max);
+        return max == min ? (min, min + 1, outside) : (min, max, outside);
     }
 
     /// <summary>Scatter of points in labelled groups (the data map: confidence vs variability, grouped by correctness or noise).</summary>

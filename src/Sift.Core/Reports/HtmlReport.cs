@@ -27,16 +27,29 @@ public sealed class HtmlReport(string title)
 
     public HtmlReport Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
-        _body.Append("<table>\n<tr>");
+        _body.Append("<div class=\"scroll\"><table>\n<tr>");
         foreach (var h in header) _body.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
         _body.Append("</tr>\n");
         foreach (var row in rows)
         {
             _body.Append("<tr>");
-            foreach (var cell in row) _body.Append("<td>").Append(WebUtility.HtmlEncode(cell)).Append("</td>");
+            for (int i = 0; i < row.Count; i++)
+                _body.Append(i > 0 && !LooksNumeric(row[i]) ? "<td class=\"text\">" : "<td>").Append(WebUtility.HtmlEncode(row[i])).Append("</td>");
             _body.Append("</tr>\n");
         }
-        _body.Append("</table>\n");
+        _body.Append("</table></div>\n");
+        return this;
+    }
+
+    /// <summary>Numbers (and empty cells) are right-aligned; other text is left-aligned.</summary>
+    private static bool LooksNumeric(string cell) =>
+        cell.Length == 0 || char.IsAsciiDigit(cell[0]) || (cell.Length > 1 && cell[0] is '-' or '+' or '.' && char.IsAsciiDigit(cell[1]));
+
+    public HtmlReport List(IEnumerable<string> items)
+    {
+        _body.Append("<ul>\n");
+        foreach (var item in items) _body.Append("<li>").Append(WebUtility.HtmlEncode(item)).Append("</li>\n");
+        _body.Append("</ul>\n");
         return this;
     }
 
@@ -54,9 +67,12 @@ public sealed class HtmlReport(string title)
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>{WebUtility.HtmlEncode(title)}</title>
         <style>
-        body {"{"} font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; color: #222; {"}"}
-        table {"{"} border-collapse: collapse; margin: 1em 0; {"}"}
-        th, td {"{"} border: 1px solid #ccc; padding: 4px 10px; text-align: right; {"}"}
+        body {"{"} font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; {"}"}
+        .scroll {"{"} overflow-x: auto; {"}"}
+        table {"{"} border-collapse: collapse; margin: 1em 0; font-size: 90%; {"}"}
+        th, td {"{"} border: 1px solid #ccc; padding: 4px 8px; text-align: right; {"}"}
+        td {"{"} white-space: nowrap; {"}"} td.text {"{"} text-align: left; {"}"}
+        li {"{"} margin: 0.3em 0; {"}"}
         th {"{"} background: #f3f3f3; {"}"}
         td:first-child, th:first-child {"{"} text-align: left; {"}"}
         figure {"{"} margin: 1em 0; {"}"} img {"{"} max-width: 100%; {"}"} figcaption {"{"} color: #555; font-size: 90%; {"}"}

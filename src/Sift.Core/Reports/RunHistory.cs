@@ -14,13 +14,14 @@ namespace Sift.Reports;
 /// </summary>
 public sealed class RunHistory
 {
-    private RunHistory(string name, string dir, string objective, string? trainData, TrainingDataSummary? data,
+    private RunHistory(string name, string dir, string objective, string? trainData, string? evalData, TrainingDataSummary? data,
         IReadOnlyDictionary<string, Series> metrics, EvalSummary? eval)
     {
         Name = name;
         Dir = dir;
         Objective = objective;
         TrainData = trainData;
+        EvalData = evalData;
         Data = data;
         Metrics = metrics;
         Eval = eval;
@@ -29,7 +30,10 @@ public sealed class RunHistory
     public string Name { get; }
     public string Dir { get; }
     public string Objective { get; }
+    /// <summary>The training data file's name (SFTMix: both halves).</summary>
     public string? TrainData { get; }
+    /// <summary>The held-out data of the run's own evaluations: data.eval, or a fraction of the training data.</summary>
+    public string? EvalData { get; }
     public TrainingDataSummary? Data { get; }
     /// <summary>Metric name (loss, eval_loss, mixup_loss, grad_cosine, ...) → its values by step.</summary>
     public IReadOnlyDictionary<string, Series> Metrics { get; }
@@ -40,11 +44,11 @@ public sealed class RunHistory
     /// <summary>The metric's value at the last step it was logged, or null.</summary>
     public double? Last(string metric) => Metrics.TryGetValue(metric, out var s) && s.Y.Count > 0 ? s.Y[^1] : null;
 
-    public RunHistory WithEval(EvalSummary eval) => new(Name, Dir, Objective, TrainData, Data, Metrics, eval);
+    public RunHistory WithEval(EvalSummary eval) => new(Name, Dir, Objective, TrainData, EvalData, Data, Metrics, eval);
 
     /// <summary>A row for an evaluated model that is none of the reported runs (e.g. the base model).</summary>
     public static RunHistory EvalOnly(string name, EvalSummary eval) =>
-        new(name, eval.Model, "-", null, null, new Dictionary<string, Series>(), eval);
+        new(name, eval.Model, "-", null, null, null, new Dictionary<string, Series>(), eval);
 
     public static RunHistory Read(string dir)
     {
@@ -55,15 +59,17 @@ public sealed class RunHistory
             throw new SiftException($"{dir}: no {TrainingLog.MetricsFile}; give the output folder of `sift train` (it holds {TrainingLog.MetricsFile} and {TrainRun.RecipeFile})");
         var recipePath = Path.Combine(full, TrainRun.RecipeFile);
         string objective = "?";
-        string? trainData = null;
+        string? trainData = null, evalData = null;
         if (File.Exists(recipePath))
         {
             var recipe = ConfigTree.Load(recipePath);
             objective = recipe.String("objective.name") ?? "ntp";
-            trainData = recipe.String("data.train") is { Length: > 0 } t ? t : recipe.String("objective.confident");
+            trainData = recipe.String("data.train") is { Length: > 0 } t ? Path.GetFileName(t)
+                : $"{Path.GetFileName(recipe.String("objective.confident"))} + {Path.GetFileName(recipe.String("objective.unconfident"))}";
+            evalData = recipe.String("data.eval") ?? (recipe.Double("data.eval_fraction", 0) > 0 ? $"{recipe.Double("data.eval_fraction", 0):P0} of the training data" : null);
         }
         var evalPath = Path.Combine(full, "eval", EvalSummary.FileName);
-        return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, TrainingDataSummary.TryRead(full),
+        return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, evalData, TrainingDataSummary.TryRead(full),
             ReadMetrics(metricsPath), File.Exists(evalPath) ? EvalSummary.Read(evalPath) : null);
     }
 

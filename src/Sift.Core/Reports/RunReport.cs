@@ -39,27 +39,42 @@ public static class RunReport
 
         var html = new HtmlReport(inputs.Title);
         var md = new StringBuilder($"# {inputs.Title}\n\n");
-        var intro = $"{runs.Count} runs: {string.Join(", ", runs.Select(r => r.Name))}. Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
+        var trained = runs.Where(r => r.Metrics.Count > 0).ToList();
+        var intro = $"{trained.Count} training runs: {string.Join(", ", trained.Select(r => r.Name))}" +
+                    (runs.Count > trained.Count ? $"; evaluated models besides: {string.Join(", ", runs.Except(trained).Select(r => r.Name))}" : "") +
+                    $". Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
         html.Paragraph(intro);
         md.Append(intro).Append("\n\n");
 
         var metrics = RunMetric.All.Where(m => runs.Any(r => m.Value(r) is not null)).ToList();
-        var comparison = new ReportTable(["run", "objective", .. metrics.Select(m => m.Label)],
-            runs.Select(r => (IReadOnlyList<string>)[r.Name, r.Objective, .. metrics.Select(m => m.Value(r) is { } v ? m.Write(v) : "")]).ToList());
-        Section(html, md, "Comparison of the runs", comparison,
-            "(log): the last evaluation in the run's metrics.jsonl; held-out, exact match, IFEval: `sift eval` of the run's model.");
+        var trainingColumns = RunMetric.Training.Where(metrics.Contains).ToList();
+        if (trained.Count > 0)
+        {
+            var training = new ReportTable(["run", "objective", "train data", .. trainingColumns.Select(m => m.Label)],
+                trained.Select(r => (IReadOnlyList<string>)[r.Name, r.Objective, r.TrainData ?? "", .. trainingColumns.Select(m => Cell(r, m))]).ToList());
+            Section(html, md, "Training runs", training,
+                "(log): the last evaluation in the run's metrics.jsonl, on its held-out data (" + Names(trained.Select(r => r.EvalData)) + "). " +
+                "Train NTP loss: the next-token part of the objective, comparable across objectives.");
+        }
+        var evaluationColumns = RunMetric.Evaluation.Where(metrics.Contains).ToList();
+        if (evaluationColumns.Count > 0)
+        {
+            var evaluation = new ReportTable(["model", .. evaluationColumns.Select(m => m.Label)],
+                runs.Where(r => r.Eval != null).Select(r => (IReadOnlyList<string>)[r.Name, .. evaluationColumns.Select(m => Cell(r, m))]).ToList());
+            Section(html, md, "Evaluation (sift eval)", evaluation, EvalNote(runs));
+        }
 
         var groups = SeedGroups.Group(runs);
         if (groups.Any(g => g.Runs.Count > 1))
         {
-            var table = new ReportTable(["method", "seeds", .. metrics.Where(m => m.Judged).Select(m => m.Label)],
+            var table = new ReportTable(["method", "seeds", .. metrics.Where(m => m.Judged).Select(m => m.FullLabel)],
                 groups.Select(g => (IReadOnlyList<string>)[g.Method, g.Runs.Count.ToString(CultureInfo.InvariantCulture),
                     .. metrics.Where(m => m.Judged).Select(m => Stat(g, m) is { } s ? MeanStd(s, m) : "")]).ToList());
             Section(html, md, "Seed groups (mean ± sample std)", table, "Runs named METHOD-seedK form the group METHOD.");
         }
         if (inputs.Baseline != null) Verdicts(html, md, groups, metrics, inputs.Baseline);
 
-        Curves(html, runs);
+        Curves(html, trained);
         foreach (var (name, rows) in detections)
         {
             var table = new ReportTable(["score", "AUROC", "orientation", "positives", "negatives", "NaN left out"],
@@ -73,13 +88,31 @@ public static class RunReport
             var plots = ScorePlots.Render(ScoreTableFiles.Read(path), path);
             html.Heading($"Scores: {Path.GetFileName(path)}");
             index++;
-            foreach (var (name, title, png) in plots) html.Image($"scores{index}_{name}", png, title);
+            foreach (var (name, title, png) in plots) html.Image($"scores{index}_{name}", png, $"{Path.GetFileName(path)}: {title}");
         }
 
         html.Save(htmlPath);
         var mdPath = Path.ChangeExtension(htmlPath, ".md");
         AtomicFile.WriteAllText(mdPath, md.ToString());
         return (Path.GetFullPath(htmlPath), Path.GetFullPath(mdPath));
+    }
+
+    private static string Cell(RunHistory run, RunMetric metric) => metric.Value(run) is { } v ? metric.Write(v) : "";
+
+    private static string Names(IEnumerable<string?> paths) =>
+        string.Join(", ", paths.OfType<string>().Select(Path.GetFileName).Distinct()) is { Length: > 0 } names ? names : "none";
+
+    /// <summary>Says what the evaluation columns were computed on.</summary>
+    private static string EvalNote(List<RunHistory> runs)
+    {
+        var evals = runs.Select(r => r.Eval).OfType<EvalSummary>().ToList();
+        var note = $"`sift eval` of each model: response loss, perplexity and token accuracy on {Names(evals.Select(e => e.Data))}";
+        if (evals.Select(e => e.Generation?.Matcher).OfType<string>().Distinct().ToList() is { Count: > 0 } matchers)
+            note += $"; exact match of greedy answers ({string.Join(", ", matchers)} matcher)";
+        if (evals.Any(e => e.Ifeval != null))
+            note += $"; IFEval strict accuracy on {Names(evals.Select(e => e.Ifeval?.File))}, prompts with unsupported instructions left out " +
+                    $"({string.Join(", ", evals.Select(e => e.Ifeval?.PromptsWithUnsupported).OfType<int>().Distinct())})";
+        return note + ".";
     }
 
     /// <summary>Attaches an eval folder to the run whose model it evaluated, or adds it as a row of its own.</summary>
@@ -116,35 +149,34 @@ public static class RunReport
         foreach (var group in groups.Where(g => g != baseline))
             foreach (var metric in metrics.Where(m => m.Judged))
                 if (Stat(group, metric) is { } m && Stat(baseline, metric) is { } b)
-                    sentences.Add(new SeedVerdict(group.Method, baseline.Method, metric.Label, m, b, metric.HigherIsBetter).Sentence(metric.Write));
+                    sentences.Add(new SeedVerdict(group.Method, baseline.Method, metric.FullLabel, m, b, metric.HigherIsBetter).Sentence(metric.Write));
         if (sentences.Count == 0) sentences.Add($"No method shares an evaluation metric with the baseline {baseline.Method}, so nothing can be compared.");
-        html.Heading($"Against the baseline {baseline.Method}").Paragraph(SeedVerdict.Rule);
+        html.Heading($"Against the baseline {baseline.Method}").Paragraph(SeedVerdict.Rule).List(sentences);
         md.Append($"## Against the baseline {baseline.Method}\n\n{SeedVerdict.Rule}\n\n");
-        foreach (var s in sentences)
-        {
-            html.Paragraph(s);
-            md.Append("- ").Append(s).Append('\n');
-        }
+        foreach (var s in sentences) md.Append("- ").Append(s).Append('\n');
         md.Append('\n');
     }
 
-    private static void Curves(HtmlReport html, List<RunHistory> runs)
+    private static void Curves(HtmlReport html, List<RunHistory> trained)
     {
-        var trained = runs.Where(r => r.Metrics.Count > 0).ToList();
         if (trained.Count == 0) return;
         html.Heading("Training curves");
-        void Plot(string name, string title, string y, IEnumerable<(RunHistory Run, string Metric, string Label)> lines)
+        void Plot(string name, string title, string y, string caption, IEnumerable<(RunHistory Run, string Metric, string Label)> lines)
         {
             var series = lines.Where(l => l.Run.Metrics.ContainsKey(l.Metric))
                 .Select(l => l.Run.Metrics[l.Metric] with { Name = l.Label }).ToList();
-            if (series.Count > 0) html.Image(name, Charts.Lines(title, "step", y, series), title);
+            if (series.Count > 0) html.Image(name, Charts.Lines(title, "step", y, series), caption);
         }
-        Plot("train_loss", "Training loss", "loss", trained.Select(r => (r, "loss", r.Name)));
-        Plot("eval_loss", "Held-out loss during training", "eval loss", trained.Select(r => (r, "eval_loss", r.Name)));
+        Plot("train_loss", "Training loss (next-token part)", "loss", "The next-token loss of each logged step; for SFTMix without its mixup term, which is shown below.",
+            trained.Select(r => (r, r.Metrics.ContainsKey("ntp_loss") ? "ntp_loss" : "loss", r.Name)));
+        Plot("eval_loss", "Held-out loss during training", "eval loss", "The training run's own evaluations (eval_loss in metrics.jsonl).",
+            trained.Select(r => (r, "eval_loss", r.Name)));
         var mixed = trained.Where(r => r.Metrics.ContainsKey("mixup_loss")).ToList();
-        Plot("sftmix_terms", "SFTMix: NTP and mixup loss terms", "loss",
+        Plot("sftmix_terms", "SFTMix: NTP and mixup loss terms", "loss", "The two terms of the SFTMix objective, NTP + μ·mixup, before weighting.",
             mixed.SelectMany(r => new[] { (r, "ntp_loss", $"{r.Name} NTP"), (r, "mixup_loss", $"{r.Name} mixup") }));
-        Plot("sftmix_grad_cosine", "SFTMix: cosine of the NTP and mixup gradients", "cosine", mixed.Select(r => (r, "grad_cosine", r.Name)));
+        Plot("sftmix_grad_cosine", "SFTMix: cosine of the NTP and mixup gradients", "cosine",
+            "Cosine between the gradients of the two terms at the diagnostic steps: near 0 the mixup term pushes in a direction of its own, near 1 it repeats NTP.",
+            mixed.Select(r => (r, "grad_cosine", r.Name)));
     }
 
     private static void Section(HtmlReport html, StringBuilder md, string heading, ReportTable table, string note)

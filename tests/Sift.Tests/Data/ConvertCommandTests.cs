@@ -9,7 +9,8 @@ public class ConvertCommandTests
 {
     private readonly string _dir = Paths.NewTempDir("sift-convert");
 
-    private static int Sift(params string[] args) => Cli.Program.Main(args);
+    // Through CliRunner: its lock keeps this output out of other tests' captured console.
+    private static int Sift(params string[] args) => CliRunner.Run(args).ExitCode;
 
     [Fact]
     public void Gsm8k_to_parquet_round_trips()

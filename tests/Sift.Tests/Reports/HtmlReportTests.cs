@@ -31,4 +31,13 @@ public class HtmlReportTests
         Assert.Contains("data:image/png;base64," + Convert.ToBase64String(png), html);
         Assert.Equal(png, File.ReadAllBytes(Path.Combine(dir, "loss.png")));
     }
+
+    [Fact]
+    public void HistogramBinsLeaveFarOutValuesToTheEndBins()
+    {
+        // Ten values: nearest-rank Q1 = 3rd = 2, Q3 = 8th = 7, IQR 5, fences [-13, 22]; -500 and 90 lie beyond them.
+        Assert.Equal((-13.0, 22.0, 2), Charts.BinRange([1, 2, 3, 4, 5, 6, 7, 8, -500, 90]));
+        Assert.Equal((1.0, 8.0, 0), Charts.BinRange([1, 2, 3, 4, 5, 6, 7, 8]));
+        Assert.Equal((3.0, 4.0, 0), Charts.BinRange([3, 3, 3]));
+    }
 }

@@ -77,13 +77,17 @@ public class RunReportTests
         Assert.Equal(8, images.Count);
         Assert.All(images, m => Assert.Equal("PNG"u8.ToArray(), Convert.FromBase64String(m.Groups[1].Value)[1..4]));
         Assert.DoesNotContain("src=\"http", page);
-        Assert.Contains("<td>sftmix_confidence</td><td>0.8125</td><td>low = positive</td>", page);
+        Assert.Contains("<td>sftmix_confidence</td><td>0.8125</td><td class=\"text\">low = positive</td>", page);
 
         var md = File.ReadAllText(Path.Combine(root, "out", "report.md"));
-        Assert.Contains("| run | objective | train examples | steps | final train loss | eval loss (log) | eval ppl (log) | eval token acc (log) | held-out loss | exact match |", md);
-        Assert.Contains("| ntp-seed1 | ntp | 120 | 10 | 2.0000 | 2.5000 | 12.182 | 30.0% | 2.4500 | 25.0% |", md);
-        Assert.Contains("| base | - |  |  |  |  |  |  | 3.3000 |  |", md);
-        Assert.Contains("| sftmix | 3 | 2.1000 ± 0.1000 | 30.7% ± 0.8% |", md);
+        Assert.Contains("| run | objective | train data | train examples | steps | final train NTP loss | eval loss (log) | eval ppl (log) | eval token acc (log) |", md);
+        Assert.Contains("| ntp-seed1 | ntp | d.jsonl | 120 | 10 | 2.0000 | 2.5000 | 12.182 | 30.0% |", md);
+        Assert.Contains("| sftmix-seed1 | sftmix | d.jsonl | 120 | 10 | 1.9000 | 2.0000 | 7.389 | 30.5% |", md);
+        Assert.Contains("| model | loss | exact match |", md);
+        Assert.Contains("| ntp-seed1 | 2.4500 | 25.0% |", md);
+        Assert.Contains("| base | 3.3000 |  |", md);
+        Assert.Contains("| method | seeds | eval loss (log) | eval token acc (log) | sift eval loss | exact match |", md);
+        Assert.Contains("| sftmix | 3 | 2.1000 ± 0.1000 | 30.7% ± 0.8% |  |  |", md);
         Assert.Contains("- sftmix vs ntp on eval loss (log): 2.1000 ± 0.1000 vs 2.5000 ± 0.1000 (3 vs 3 seeds); better by 0.4000, more than the spread 0.2000: confirmed.", md);
         Assert.Contains("- sftmix vs ntp on eval token acc (log): 30.7% ± 0.8% vs 31.0% ± 1.0% (3 vs 3 seeds); worse by 0.3%, not an improvement: not confirmed.", md);
         Assert.Contains("| sftmix_confidence | 0.8125 | low = positive | 4 | 12 | 0 |", md);
@@ -140,8 +144,10 @@ public class RunReportTests
         Assert.True(code == 0, err);
         var md = File.ReadAllText(Path.ChangeExtension(html, ".md"));
         var trainExamples = File.ReadAllText(Path.Combine(runs[0], "training_data.json"));
-        Assert.Matches(@"\| ntp \| ntp \| \d+ \| 3 \| \d\.\d{4} \| \d\.\d{4} \| [\d.]+ \| [\d.]+% \| \d\.\d{4} \|", md);
-        Assert.Matches(@"\| neftune \| neftune \| \d+ \| 3 \| \d\.\d{4} \| \d\.\d{4} \| [\d.]+ \| [\d.]+% \|  \|", md);
+        Assert.Matches(@"\| ntp \| ntp \| data.jsonl \| \d+ \| 3 \| \d\.\d{4} \| \d\.\d{4} \| [\d.]+ \| [\d.]+% \|", md);
+        Assert.Matches(@"\| neftune \| neftune \| data.jsonl \| \d+ \| 3 \| \d\.\d{4} \| \d\.\d{4} \| [\d.]+ \| [\d.]+% \|", md);
+        Assert.Matches(@"\| ntp \| \d\.\d{4} \| [\d.]+ \| [\d.]+% \|", md);
+        Assert.DoesNotMatch(@"\| neftune \| \d\.\d{4} \| [\d.]+ \| [\d.]+% \|", md);
         Assert.Contains("\"train_examples\"", trainExamples);
         Assert.Equal(2, Regex.Matches(File.ReadAllText(html), "data:image/png;base64,").Count);
     }
