@@ -16,15 +16,20 @@ public class MixupLossTests
         return (hidden, targets, head);
     }
 
+    /// <summary>The loss from the logits W Z of every position (flat rows), as the objective calls it.</summary>
+    private static (Tensor Sum, long Tokens) Mixup(Tensor h, Tensor y, Tensor w, IReadOnlyList<MixupPair> pairs) =>
+        MixupLoss.Compute(h.reshape(-1, h.shape[^1]).matmul(w.t()), y.reshape(-1), pairs);
+
     [Fact]
     public void SoftTargetCrossEntropyEqualsTheLambdaWeightedHardOnes()
     {
         var (h, y, w) = Inputs();
         var pair = new MixupPair([1, 2, 3], [6, 7], 0.3);
-        var (sum, tokens) = MixupLoss.Compute(h, y, w, [pair]);
+        var (sum, tokens) = Mixup(h, y, w, [pair]);
         Assert.Equal(2, tokens); // truncated to the shorter response
 
-        // Written out with explicit soft targets: -Σ_n Ỹ_n · log softmax(W Z̃_n).
+        // The paper's form, written out: mix the hidden states, then the head, with explicit soft
+        // targets: -Σ_n Ỹ_n · log softmax(W Z̃_n). The loss mixes logits instead; they must agree.
         var flat = h.reshape(-1, 3);
         double expected = 0;
         for (int n = 0; n < 2; n++)
@@ -42,9 +47,9 @@ public class MixupLossTests
     public void TruncationTakesTheFirstNResponsePositionsOfEach()
     {
         var (h, y, w) = Inputs();
-        var (full, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2, 3], [6, 7], 0.5)]);
-        var (explicitFirstTwo, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2], [6, 7], 0.5)]);
-        var (lastTwo, _) = MixupLoss.Compute(h, y, w, [new MixupPair([2, 3], [6, 7], 0.5)]);
+        var (full, _) = Mixup(h, y, w, [new MixupPair([1, 2, 3], [6, 7], 0.5)]);
+        var (explicitFirstTwo, _) = Mixup(h, y, w, [new MixupPair([1, 2], [6, 7], 0.5)]);
+        var (lastTwo, _) = Mixup(h, y, w, [new MixupPair([2, 3], [6, 7], 0.5)]);
         Assert.Equal(explicitFirstTwo.item<float>(), full.item<float>());
         Assert.NotEqual(lastTwo.item<float>(), full.item<float>());
     }
@@ -53,7 +58,7 @@ public class MixupLossTests
     public void GradientsReachBothMembersOfThePairAndTheHead()
     {
         var (h, y, w) = Inputs(requiresGrad: true);
-        var (sum, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2, 3], [6, 7], 0.4)]);
+        var (sum, _) = Mixup(h, y, w, [new MixupPair([1, 2, 3], [6, 7], 0.4)]);
         sum.backward();
         var grad = h.grad!.reshape(-1, 3);
         foreach (long p in new long[] { 1, 2, 6, 7 }) Assert.True(grad[p].abs().sum().item<float>() > 0, $"no gradient at {p}");
@@ -65,7 +70,7 @@ public class MixupLossTests
     public void LambdaOneIsPlainCrossEntropyOfTheConfidentExample()
     {
         var (h, y, w) = Inputs();
-        var (sum, _) = MixupLoss.Compute(h, y, w, [new MixupPair([1, 2], [6, 7], 1.0)]);
+        var (sum, _) = Mixup(h, y, w, [new MixupPair([1, 2], [6, 7], 1.0)]);
         var logits = h.reshape(-1, 3).index_select(0, tensor(new long[] { 1, 2 })).matmul(w.t());
         var ce = F.cross_entropy(logits, y.reshape(-1).index_select(0, tensor(new long[] { 1, 2 })), reduction: nn.Reduction.Sum);
         Assert.Equal(ce.item<float>(), sum.item<float>(), 5);

@@ -26,11 +26,12 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
     {
         using var scope = NewDisposeScope();
         using var output = model.Forward(batch.InputIds, batch.Layout, computeLogits: false);
-        var (nll, examples) = ResponseTokens.Losses(output.Hidden, model.LmHeadWeight, batch);
+        using var logits = ResponseTokens.Logits(output.Hidden, model.LmHeadWeight, batch);
+        var (nll, examples) = ResponseTokens.Losses(logits, batch);
         var ntp = nll.sum() / Math.Max(1, context.StepTrainedTokens);
 
-        var pairs = Pairs(batch, context.Generator);
-        var (mixSum, mixed) = MixupLoss.Compute(output.Hidden, batch.Targets, model.LmHeadWeight, pairs);
+        var pairs = Pairs(logits.Owners, batch.Examples.Count, context.Generator);
+        var (mixSum, mixed) = MixupLoss.Compute(logits.Logits, logits.Gold, pairs);
         long stepMixed = context.StepExamples.Sum(MixedTokens);
         var mix = mixSum / Math.Max(1, stepMixed);
         var loss = ntp + options.Mu * mix;
@@ -56,12 +57,12 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         return Enumerable.Range(0, k).Sum(j => (long)Math.Min(microBatch[j].TrainedCount, microBatch[k + j].TrainedCount));
     }
 
-    private List<MixupPair> Pairs(TokenBatch batch, Generator generator)
+    /// <summary>Pairs example j with example k + j; their rows are the logits rows each owns, in order.</summary>
+    private List<MixupPair> Pairs(long[] owners, int examples, Generator generator)
     {
-        var (positions, owners) = ResponseTokens.Locate(batch);
-        int k = batch.Examples.Count / 2;
-        var byExample = Enumerable.Range(0, batch.Examples.Count).Select(_ => new List<long>()).ToArray();
-        for (int i = 0; i < positions.Length; i++) byExample[owners[i]].Add(positions[i]);
+        int k = examples / 2;
+        var byExample = Enumerable.Range(0, examples).Select(_ => new List<long>()).ToArray();
+        for (int i = 0; i < owners.Length; i++) byExample[owners[i]].Add(i);
         using var scope = NewDisposeScope();
         var alpha = full(k, options.Alpha, ScalarType.Float64);
         var x = _standard_gamma(alpha, generator);
