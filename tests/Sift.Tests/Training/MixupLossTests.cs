@@ -75,4 +75,29 @@ public class MixupLossTests
         var ce = F.cross_entropy(logits, y.reshape(-1).index_select(0, tensor(new long[] { 1, 2 })), reduction: nn.Reduction.Sum);
         Assert.Equal(ce.item<float>(), sum.item<float>(), 5);
     }
+
+    [Fact]
+    public void GradientsEqualAutogradThroughThePapersForm()
+    {
+        var pairs = new[] { new MixupPair([1, 2, 3], [6, 7], 0.35), new MixupPair([6], [2], 0.8) };
+        var (h1, y, w1) = Inputs(requiresGrad: true);
+        Mixup(h1, y, w1, pairs).Sum.backward();
+
+        // Reference: mix hidden states, apply the head, soft-target cross entropy, plain autograd.
+        var (h2, _, w2) = Inputs(requiresGrad: true);
+        var flat = h2.reshape(-1, 3);
+        var loss = zeros([]);
+        foreach (var p in pairs)
+            for (int n = 0; n < p.Length; n++)
+            {
+                var z = p.Lambda * flat[p.ConfidentPositions[n]] + (1 - p.Lambda) * flat[p.UnconfidentPositions[n]];
+                var logp = F.log_softmax(w2.matmul(z), 0);
+                var soft = p.Lambda * F.one_hot(y.reshape(-1)[p.ConfidentPositions[n]], 4).to_type(ScalarType.Float32)
+                           + (1 - p.Lambda) * F.one_hot(y.reshape(-1)[p.UnconfidentPositions[n]], 4).to_type(ScalarType.Float32);
+                loss = loss - (soft * logp).sum();
+            }
+        loss.backward();
+        Assert.True(h1.grad!.allclose(h2.grad!, rtol: 1e-5, atol: 1e-6));
+        Assert.True(w1.grad!.allclose(w2.grad!, rtol: 1e-5, atol: 1e-6));
+    }
 }
