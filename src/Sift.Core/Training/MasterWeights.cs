@@ -29,9 +29,6 @@ public sealed class MasterWeights : IDisposable
     public IEnumerable<(string Name, Parameter Master)> Named => _entries.Select(e => (e.Name, e.Master));
     public IEnumerable<Parameter> Masters => _entries.Select(e => e.Master);
 
-    /// <summary>Weight decay applies to matrices, not to biases or norm scales (transformers' rule).</summary>
-    public static bool Decays(string name, Tensor p) => p.dim() >= 2;
-
     public void GradientsToMasters()
     {
         if (!_separate) return;

@@ -51,6 +51,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         var confidenceSteps = ConfidenceSteps(total, options.ConfidenceCheckpoints);
 
         using var masters = new MasterWeights(target.Trainable, options.Precision);
+        // Weight decay applies to matrices, not to biases or norm scales (transformers' rule).
         var decay = masters.Named.Where(p => p.Master.dim() >= 2).Select(p => p.Master).ToList();
         var noDecay = masters.Named.Where(p => p.Master.dim() < 2).Select(p => p.Master).ToList();
         var groups = new List<AdamW.ParamGroup>();
