@@ -37,6 +37,10 @@ public sealed class TrainRun(TrainRecipe recipe)
         {
             if (!overwrite) throw new SiftException($"{outDir} already holds a run ({existing}); pass --resume to continue it, or --overwrite to start over");
             Directory.Delete(store.Root, recursive: true);
+            foreach (var stale in new[] { "runs", "confidence", Trainer.FinalModelDir, "adapter" }.Select(d => Path.Combine(outDir, d)).Where(Directory.Exists))
+                Directory.Delete(stale, recursive: true);
+            foreach (var stale in new[] { Trainer.ConfidenceListFile, TrainingLog.DynamicsFile }.Select(f => Path.Combine(outDir, f)).Where(File.Exists))
+                File.Delete(stale);
         }
 
         var dtype = recipe.Training.ComputeDType;
