@@ -1,18 +1,27 @@
 namespace Sift.Data.Batching;
 
-/// <summary>
-/// The order in which examples are batched in one epoch, deterministic in (seed, epoch): shuffle,
-/// then within windows of many batches sort by length so each batch holds similar lengths (less
-/// padding), then shuffle the batches.
-/// </summary>
+/// <summary>The order in which examples are batched in one epoch, deterministic in (seed, epoch).</summary>
 public static class BatchPlanner
 {
+    /// <summary>A seeded shuffle cut into batches (transformers' default, group_by_length false).</summary>
+    public static List<int[]> Random(int count, int batchSize, long seed, int epoch)
+    {
+        if (batchSize < 1) throw new SiftException($"batch size must be at least 1, got {batchSize}");
+        var order = Enumerable.Range(0, count).ToArray();
+        new System.Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17))).Shuffle(order);
+        return order.Chunk(batchSize).ToList();
+    }
+
+    /// <summary>
+    /// Shuffle, then within windows of many batches sort by length so each batch holds similar
+    /// lengths (less padding), then shuffle the batches (group_by_length true).
+    /// </summary>
     public const int GroupWindowBatches = 50;
 
     public static List<int[]> LengthGrouped(IReadOnlyList<int> lengths, int batchSize, long seed, int epoch)
     {
         if (batchSize < 1) throw new SiftException($"batch size must be at least 1, got {batchSize}");
-        var rng = new Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17)));
+        var rng = new System.Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17)));
         var order = Enumerable.Range(0, lengths.Count).ToArray();
         rng.Shuffle(order);
         var batches = new List<int[]>();

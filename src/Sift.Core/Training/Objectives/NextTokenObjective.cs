@@ -10,14 +10,17 @@ namespace Sift.Training.Objectives;
 /// optimizer step (methods.md Part A §2.2). With <see cref="Neftune"/> set, the input embeddings get
 /// NEFTune noise in training forward passes.
 /// </summary>
-public sealed class NextTokenObjective(NeftuneOptions? neftune = null) : ITrainingObjective
+/// <param name="groupByLength">Batch examples of similar length together (less padding, less random batches).</param>
+public sealed class NextTokenObjective(NeftuneOptions? neftune = null, bool groupByLength = true) : ITrainingObjective
 {
     public NeftuneOptions? Neftune { get; } = neftune;
 
     public string Name => Neftune is null ? "ntp" : "neftune";
 
     public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
-        BatchPlanner.LengthGrouped(examples.Select(e => e.Length).ToArray(), microBatchSize, seed, epoch);
+        groupByLength
+            ? BatchPlanner.LengthGrouped(examples.Select(e => e.Length).ToArray(), microBatchSize, seed, epoch)
+            : BatchPlanner.Random(examples.Count, microBatchSize, seed, epoch);
 
     public ObjectiveResult Compute(CausalLM model, TokenBatch batch, StepContext context)
     {

@@ -16,7 +16,8 @@ public sealed record DataSection(
     TokenizationOptions Tokenization, bool SkipInvalid, string? CacheDir);
 
 /// <summary>The loss: NTP, NEFTune, or SFTMix with its split and mixup settings.</summary>
-public sealed record ObjectiveSection(ObjectiveKind Kind, NeftuneOptions? Neftune, SftMixSection? SftMix);
+/// <param name="GroupByLength">NTP/NEFTune batches of similar length (transformers' group_by_length); SFTMix forms its own pairs.</param>
+public sealed record ObjectiveSection(ObjectiveKind Kind, NeftuneOptions? Neftune, SftMixSection? SftMix, bool GroupByLength);
 
 /// <summary>SFTMix (methods.md Part A): the confident and unconfident halves (data files, e.g. from `sift select --policy median`) and the mixup term.</summary>
 public sealed record SftMixSection(string Confident, string Unconfident, SftMixOptions Options);
@@ -152,8 +153,9 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         }
         else if (r < 0) throw new SiftException($"lora.r must be ≥ 0 (0 = full fine-tuning), got {r}");
         var output = c.RequiredString("output.output_dir", "the folder for checkpoints, logs and the final model (output.output_dir or --output-dir)");
+        var groupByLength = c.Bool("data.group_by_length", true);
         c.RejectUnknown();
-        return new TrainRecipe(model, data, new ObjectiveSection(kind, neftune, sftmix), training, lora, output, pretrain);
+        return new TrainRecipe(model, data, new ObjectiveSection(kind, neftune, sftmix, groupByLength), training, lora, output, pretrain);
     }
 
     /// <summary>The resolved recipe as YAML (what `sift train` prints and saves as OUT/sift_recipe.yaml).</summary>
@@ -183,7 +185,7 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         Line("format", DataLayoutNames.Name(Data.Layout)); Line("columns", Data.Columns); Line("template", Data.Template);
         Line("max_length", Data.Tokenization.MaxLength); Line("over_length", Data.Tokenization.OverLength.ToString().ToLowerInvariant());
         Line("last_turn_only", Data.Tokenization.LastTurnOnly); Line("train_on_prompt", Data.Tokenization.TrainOnPrompt);
-        Line("packing", t.Packing); Line("skip_invalid", Data.SkipInvalid); Line("cache_dir", Data.CacheDir);
+        Line("packing", t.Packing); Line("group_by_length", Objective.GroupByLength); Line("skip_invalid", Data.SkipInvalid); Line("cache_dir", Data.CacheDir);
         sb.AppendLine("objective:");
         Line("name", Objective.Kind.ToString().ToLowerInvariant());
         if (Objective.Neftune is { } n) { Line("neftune_noise_alpha", n.Alpha); Line("neftune_length", n.Length == NeftuneLength.PerSequence ? "per_sequence" : "padded"); }

@@ -122,7 +122,7 @@ public sealed class TrainRun(TrainRecipe recipe)
 
     private ITrainingObjective CreateObjective() => recipe.Objective.Kind switch
     {
-        ObjectiveKind.Ntp or ObjectiveKind.Neftune => new NextTokenObjective(recipe.Objective.Neftune),
+        ObjectiveKind.Ntp or ObjectiveKind.Neftune => new NextTokenObjective(recipe.Objective.Neftune, recipe.Objective.GroupByLength),
         _ => new SftMixObjective(_confidentIds!, recipe.Objective.SftMix!.Options),
     };
 
