@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Sift.Data;
 using Sift.Data.Batching;
+using Sift.IO;
 using Sift.Native;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -173,7 +174,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         {
             modelDir = Path.Combine(outputDir, FinalModelDir);
             using var weights = new NamedTensors(masters);
-            ReplaceFolder(modelDir, dir => target.Export(dir, weights.Tensors, final: true));
+            AtomicFolder.Replace(modelDir, dir => target.Export(dir, weights.Tensors, final: true));
         }
         return new TrainingResult(total, lastLoss, lastEval, modelDir, interrupted);
     }
@@ -197,7 +198,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
     {
         var relative = Path.Combine("confidence", $"checkpoint-{step}");
         using (var weights = new NamedTensors(masters))
-            ReplaceFolder(Path.Combine(outputDir, relative), dir => target.Export(dir, weights.Tensors, final: false));
+            AtomicFolder.Replace(Path.Combine(outputDir, relative), dir => target.Export(dir, weights.Tensors, final: false));
         var listPath = Path.Combine(outputDir, ConfidenceListFile);
         var list = ConfidenceList.Read(listPath).Where(p => p != relative && StepOf(p) < step).Append(relative).ToList();
         ConfidenceList.Write(listPath, list);
@@ -205,23 +206,6 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
     }
 
     private static long StepOf(string relative) => long.Parse(relative[(relative.LastIndexOf('-') + 1)..]);
-
-    /// <summary>Writes a folder completely under a temporary name, then swaps it in.</summary>
-    private static void ReplaceFolder(string final, Action<string> write)
-    {
-        var temp = final + $".{Guid.NewGuid():N}.tmp";
-        try
-        {
-            write(temp);
-            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-            Directory.Move(temp, final);
-        }
-        catch
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            throw;
-        }
-    }
 
     private SiftException Diverged(long step, string what, CheckpointStore store) =>
         new($"step {step}: {what}; training stopped. The last good checkpoint is {store.Latest() ?? "none (no checkpoint was saved yet)"}. " +

@@ -1,3 +1,4 @@
+using Sift.IO;
 using Sift.Models;
 using Sift.Models.Safetensors;
 using TorchSharp.Modules;
@@ -35,10 +36,6 @@ public sealed class LoraTarget(LoraAdapter adapter, string? tokenizerDir, Scalar
         {
             foreach (var t in merged.Values) t.Dispose();
         }
-        if (!final) return;
-        var temp = adapterDir + $".{Guid.NewGuid():N}.tmp";
-        Save(Directory.CreateDirectory(temp).FullName, weights);
-        if (Directory.Exists(adapterDir)) Directory.Delete(adapterDir, recursive: true);
-        Directory.Move(temp, adapterDir);
+        if (final) AtomicFolder.Replace(adapterDir, temp => Save(temp, weights));
     }
 }
