@@ -40,8 +40,8 @@ public static class ScoreBench
             using var model = new CausalLM(config, dtype);
             model.InitializeWeights(seed: 0);
             var scoring = new ScoringOptions { BatchSize = batch, MaxBatchTokens = batch * length };
-            double score = BestOf(repeats, () => ExampleScorer.ScoreAll(model, examples, scoring));
-            double train = BestOf(repeats, TrainStep(model, examples));
+            double score = InferenceBench.BestOf(repeats, () => ExampleScorer.ScoreAll(model, examples, scoring));
+            double train = InferenceBench.BestOf(repeats, TrainStep(model, examples));
             double tokens = batch * length;
             Console.WriteLine($"{Name(dtype)}: scoring {tokens / score:F0} tok/s, training {tokens / train:F0} tok/s, ratio {train / score:F2}x (target >= 3x)");
         }
@@ -105,17 +105,4 @@ public static class ScoreBench
 
     private static int IntArg(string[] args, string name, int fallback) =>
         int.TryParse(args.SkipWhile(a => a != name).Skip(1).FirstOrDefault(), out var v) ? v : fallback;
-
-    private static double BestOf(int repeats, Action action)
-    {
-        action(); // warm-up
-        double best = double.MaxValue;
-        for (int i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
 }

@@ -20,13 +20,7 @@ public static class SftMixBench
         string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
         var config = TrainingBench.Config(Arg("--model", "stories15m"));
         int batch = int.Parse(Arg("--batch", "8")), length = int.Parse(Arg("--length", "512")), steps = int.Parse(Arg("--steps", "10"));
-        var rng = new Random(0);
-        var data = Enumerable.Range(0, batch * steps).Select(i =>
-        {
-            var tokens = Enumerable.Range(0, length).Select(_ => rng.Next(3, config.VocabSize)).ToArray();
-            var trained = Enumerable.Range(0, length).Select(p => p >= length / 4).ToArray(); // a 25% prompt, then the response
-            return new TokenizedExample($"x{i}", tokens, trained);
-        }).ToList();
+        var data = TrainingBench.RandomExamples(config, batch * steps, length, firstTrained: length / 4); // a 25% prompt, then the response
         var confident = data.Where((_, i) => i % 2 == 0).Select(e => e.Id).ToHashSet();
         var objectives = new (string Name, ITrainingObjective Objective)[]
         {

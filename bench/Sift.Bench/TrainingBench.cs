@@ -37,13 +37,7 @@ public static class TrainingBench
         };
         using var model = new CausalLM(config, options.ComputeDType);
         model.InitializeWeights(0);
-        var rng = new Random(0);
-        var data = Enumerable.Range(0, batch * (steps + 1)).Select(i =>
-        {
-            var tokens = Enumerable.Range(0, length).Select(_ => rng.Next(3, config.VocabSize)).ToArray();
-            var trained = Enumerable.Range(0, length).Select(p => p > 0).ToArray();
-            return new TokenizedExample($"x{i}", tokens, trained);
-        }).ToList();
+        var data = RandomExamples(config, batch * (steps + 1), length, firstTrained: 1);
 
         var times = new List<double>();
         var clock = Stopwatch.StartNew();
@@ -64,6 +58,15 @@ public static class TrainingBench
                           $"{tokens / seconds:F0} tok/s (best step {seconds:F2}s, median {timed.Order().ElementAt(timed.Count / 2):F2}s), " +
                           $"6N-MFU {100 * mfu:F0}% of {peak:F0} GFLOP/s, N = {n / 1e6:F1}M, peak RSS {PeakRssMiB():F0} MiB");
         return 0;
+    }
+
+    /// <summary>Seeded random token sequences whose tokens from <paramref name="firstTrained"/> on are trained.</summary>
+    public static List<TokenizedExample> RandomExamples(ModelConfig config, int count, int length, int firstTrained)
+    {
+        var rng = new Random(0);
+        return Enumerable.Range(0, count).Select(i => new TokenizedExample($"x{i}",
+            Enumerable.Range(0, length).Select(_ => rng.Next(3, config.VocabSize)).ToArray(),
+            Enumerable.Range(0, length).Select(p => p >= firstTrained).ToArray())).ToList();
     }
 
     public static double PeakRssMiB()
