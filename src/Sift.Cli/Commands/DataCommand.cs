@@ -82,7 +82,7 @@ public static class DataCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var options = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
-            var (train, held) = DataNoise.Split(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(fraction));
+            var (train, held) = DatasetFiles.Split(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(fraction));
             Console.WriteLine($"wrote {train} training and {held} held-out examples to {parse.GetValue(output)}");
             return 0;
         }));
@@ -129,7 +129,7 @@ public static class DataCommand
                     SkipInvalid = parse.GetValue(skipInvalid),
                 });
             }).ToList();
-            int n = DataNoise.Merge(sources, parse.GetValue(output)!);
+            int n = DatasetFiles.Merge(sources, parse.GetValue(output)!);
             Console.WriteLine($"wrote {n} examples to {parse.GetValue(output)}");
             return 0;
         }));

@@ -39,14 +39,14 @@ public class DataNoiseTests
     {
         var input = AlpacaFile(200);
         var dir = input + ".split";
-        var (train, held) = DataNoise.Split(input, dir, new DatasetOptions(), 0.25);
+        var (train, held) = DatasetFiles.Split(input, dir, new DatasetOptions(), 0.25);
         Assert.Equal(200, train + held);
         Assert.InRange(held, 30, 70);
         var heldIds = DatasetReader.Read(Path.Combine(dir, "heldout.jsonl"), new DatasetOptions()).Select(c => c.Id).ToList();
         Assert.All(heldIds, id => Assert.True(HeldOutSplit.IsHeldOut(id, 0.25)));
         var reversed = input + ".rev.jsonl";
         File.WriteAllLines(reversed, File.ReadAllLines(input).Reverse());
-        DataNoise.Split(reversed, dir + "2", new DatasetOptions(), 0.25);
+        DatasetFiles.Split(reversed, dir + "2", new DatasetOptions(), 0.25);
         var again = DatasetReader.Read(Path.Combine(dir + "2", "heldout.jsonl"), new DatasetOptions()).Select(c => c.Id).Order();
         Assert.Equal(heldIds.Order(), again);
     }
