@@ -65,25 +65,39 @@ public static class DataCommand
         return command;
     }
 
-    private static (Option<string> Format, Option<string?> Columns) ReadOptions() => (
+    private static (Option<string> Format, Option<string?> Columns, Option<bool> SkipInvalid) ReadOptions() => (
         new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}.", DefaultValueFactory = _ => "auto" },
-        new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer." });
+        new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer." },
+        new Option<bool>("--skip-invalid") { Description = "Skip invalid records (counted) instead of stopping at the first." });
+
+    private static DatasetOptions ReadWith(ParseResult parse, (Option<string> Format, Option<string?> Columns, Option<bool> SkipInvalid) read) => new()
+    {
+        Layout = DataLayoutNames.Parse(parse.GetValue(read.Format) ?? "auto"),
+        Columns = ColumnMapping.Parse(parse.GetValue(read.Columns)),
+        SkipInvalid = parse.GetValue(read.SkipInvalid),
+    };
+
+    private static void ReportSkipped(DatasetStatistics stats, string input)
+    {
+        if (stats.Invalid > 0) Console.WriteLine($"skipped {stats.Invalid} invalid records of {input}");
+    }
 
     private static Command Split()
     {
         var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." };
         var output = new Option<string>("--out") { Description = "Output folder for train.jsonl and heldout.jsonl.", Required = true };
         var fraction = new Option<double>("--heldout-fraction") { Description = "Share held out, chosen by a hash of the example id.", DefaultValueFactory = _ => 0.1 };
-        var (format, columns) = ReadOptions();
+        var read = ReadOptions();
         var command = new Command("split", "Split a data file into train.jsonl and heldout.jsonl (messages layout) by a hash of each example id.")
         {
-            input, output, fraction, format, columns,
+            input, output, fraction, read.Format, read.Columns, read.SkipInvalid,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var options = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
-            var (train, held) = DatasetFiles.Split(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(fraction));
+            var stats = new DatasetStatistics();
+            var (train, held) = DatasetFiles.Split(parse.GetValue(input)!, parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), stats);
             Console.WriteLine($"wrote {train} training and {held} held-out examples to {parse.GetValue(output)}");
+            ReportSkipped(stats, parse.GetValue(input)!);
             return 0;
         }));
         return command;
@@ -96,15 +110,14 @@ public static class DataCommand
         var fraction = new Option<double>("--fraction") { Description = "Share of examples whose final answer is replaced by another corrupted example's answer.", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Seed for choosing the examples.", DefaultValueFactory = _ => 0 };
         var cleanOut = new Option<string?>("--clean-out") { Description = "Also write the uncorrupted examples alone to this .jsonl (the oracle training set)." };
-        var (format, columns) = ReadOptions();
+        var read = ReadOptions();
         var command = new Command("noise", "Inject label noise for robustness experiments: shuffle the final answers of a fraction of examples among themselves, and label them.")
         {
-            input, output, fraction, seed, cleanOut, format, columns,
+            input, output, fraction, seed, cleanOut, read.Format, read.Columns, read.SkipInvalid,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var options = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
-            var (total, noisy) = DataNoise.ShuffleResponses(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
+            var (total, noisy) = DataNoise.ShuffleResponses(parse.GetValue(input)!, parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
             Console.WriteLine($"wrote {total} examples to {parse.GetValue(output)}, {noisy} with another example's answer (noisy: true)");
             return 0;
         }));

@@ -6,7 +6,7 @@ namespace Sift.Data;
 public static class DatasetFiles
 {
     /// <summary>Splits a file into train.jsonl and heldout.jsonl by a hash of each example id (stable under reordering).</summary>
-    public static (int Train, int HeldOut) Split(string input, string outDir, DatasetOptions options, double heldOutFraction)
+    public static (int Train, int HeldOut) Split(string input, string outDir, DatasetOptions options, double heldOutFraction, DatasetStatistics? statistics = null)
     {
         if (heldOutFraction is <= 0 or >= 1) throw new SiftException($"--heldout-fraction must be in (0, 1), got {heldOutFraction}");
         int train = 0, held = 0;
@@ -16,7 +16,7 @@ public static class DatasetFiles
             {
                 using var trainWriter = new JsonlConversationWriter(trainStream);
                 using var heldWriter = new JsonlConversationWriter(heldStream);
-                foreach (var c in DatasetReader.Read(input, options))
+                foreach (var c in DatasetReader.Read(input, options, statistics))
                 {
                     if (HeldOutSplit.IsHeldOut(c.Id, heldOutFraction)) { heldWriter.Write(c); held++; }
                     else { trainWriter.Write(c); train++; }

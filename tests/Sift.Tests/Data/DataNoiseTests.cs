@@ -52,6 +52,21 @@ public class DataNoiseTests
     }
 
     [Fact]
+    public void SplitCommandStopsAtAnInvalidRecordOrSkipsItWhenAsked()
+    {
+        var input = AlpacaFile(20);
+        File.AppendAllText(input, "{\"instruction\": \"Say nothing.\", \"input\": \"\", \"output\": \"\"}\n");
+        var failed = CliRunner.Run("data", "split", input, "--out", input + ".a");
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains($"{input}:21: field 'output'", failed.Stderr);
+        var skipped = CliRunner.Run("data", "split", input, "--out", input + ".b", "--skip-invalid");
+        Assert.Equal(0, skipped.ExitCode);
+        Assert.Contains("skipped 1 invalid records", skipped.Stdout);
+        int written = File.ReadLines(Path.Combine(input + ".b", "train.jsonl")).Count() + File.ReadLines(Path.Combine(input + ".b", "heldout.jsonl")).Count();
+        Assert.Equal(20, written);
+    }
+
+    [Fact]
     public void CorruptingASingleExampleIsRefused()
     {
         var input = AlpacaFile(10);
