@@ -27,7 +27,9 @@ public static class Evaluator
                 using var scope = NewDisposeScope();
                 using var batch = TokenBatch.Padded(chunk);
                 using var output = model.Forward(batch.InputIds, batch.Layout, computeLogits: false);
-                all.AddRange(ResponseTokens.Losses(output.Hidden, model.LmHeadWeight, batch).Examples);
+                var (fused, perExample) = ResponseTokens.FusedLosses(output.Hidden, model.LmHeadWeight, batch, 1);
+                fused.Dispose();
+                all.AddRange(perExample);
             }
             long tokens = all.Sum(e => (long)e.Tokens);
             double loss = tokens == 0 ? double.NaN : all.Sum(e => e.NllSum) / tokens;

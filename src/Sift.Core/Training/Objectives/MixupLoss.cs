@@ -14,6 +14,30 @@ public sealed record MixupPair(long[] ConfidentPositions, long[] UnconfidentPosi
 }
 
 /// <summary>
+/// Mixup rows for <see cref="FusedLinearCrossEntropy"/> and <see cref="MixupLoss"/>: row Confident[m] of the hidden rows is mixed with
+/// row Unconfident[m] by Lambda[m] (methods.md Part A §2.3). Each row appears in at most one pair.
+/// </summary>
+public sealed record MixupRows(long[] Confident, long[] Unconfident, float[] Lambda)
+{
+    public int Count => Confident.Length;
+
+    /// <summary>The first N = min(N^c, N^u) rows of each pair, flattened.</summary>
+    public static MixupRows From(IReadOnlyList<MixupPair> pairs)
+    {
+        var c = new List<long>();
+        var u = new List<long>();
+        var lambdas = new List<float>();
+        foreach (var p in pairs)
+        {
+            c.AddRange(p.ConfidentPositions.Take(p.Length));
+            u.AddRange(p.UnconfidentPositions.Take(p.Length));
+            lambdas.AddRange(Enumerable.Repeat((float)p.Lambda, p.Length));
+        }
+        return new MixupRows(c.ToArray(), u.ToArray(), lambdas.ToArray());
+    }
+}
+
+/// <summary>
 /// SFTMix's mixup regularizer (methods.md Part A §2.3): for each pair and each of the first N
 /// response positions, Z̃ = λ·Z^c + (1−λ)·Z^u (last hidden states, the LM-head input) and the loss
 /// −Ỹ·log softmax(W Z̃) with Ỹ = λ·onehot(y^c) + (1−λ)·onehot(y^u), which equals
@@ -28,24 +52,15 @@ public static class MixupLoss
     /// <returns>The summed loss over all mixed tokens (a scalar tensor) and the number of mixed tokens.</returns>
     public static (Tensor Sum, long Tokens) Compute(Tensor logits, Tensor targets, IReadOnlyList<MixupPair> pairs)
     {
-        var c = new List<long>();
-        var u = new List<long>();
-        var lambdas = new List<float>();
-        foreach (var p in pairs)
-        {
-            int n = p.Length;
-            c.AddRange(p.ConfidentPositions.Take(n));
-            u.AddRange(p.UnconfidentPositions.Take(n));
-            lambdas.AddRange(Enumerable.Repeat((float)p.Lambda, n));
-        }
-        if (c.Count == 0) return (zeros([], ScalarType.Float32, logits.device), 0);
+        var rows = MixupRows.From(pairs);
+        if (rows.Count == 0) return (zeros([], ScalarType.Float32, logits.device), 0);
 
         using var scope = NewDisposeScope();
-        var ic = tensor(c.ToArray(), device: logits.device);
-        var iu = tensor(u.ToArray(), device: logits.device);
-        var lam = tensor(lambdas.ToArray(), device: logits.device);
+        var ic = tensor(rows.Confident, device: logits.device);
+        var iu = tensor(rows.Unconfident, device: logits.device);
+        var lam = tensor(rows.Lambda, device: logits.device);
         var sum = MixupCrossEntropy.Apply(logits.to_type(ScalarType.Float32), targets.index_select(0, ic), targets.index_select(0, iu), ic, iu, lam);
-        return (sum.MoveToOuterDisposeScope(), c.Count);
+        return (sum.MoveToOuterDisposeScope(), rows.Count);
     }
 }
 

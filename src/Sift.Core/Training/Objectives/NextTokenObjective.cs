@@ -28,9 +28,8 @@ public sealed class NextTokenObjective(NeftuneOptions? neftune = null, bool grou
         var embeddings = model.Embed(batch.InputIds);
         if (Neftune is not null) embeddings = NeftuneNoise.Apply(embeddings, batch, Neftune, context.Generator);
         using var output = model.ForwardEmbeddings(embeddings, batch.Layout, computeLogits: false);
-        var (nll, examples) = ResponseTokens.Losses(output.Hidden, model.LmHeadWeight, batch);
-        var loss = nll.sum() / Math.Max(1, context.StepTrainedTokens);
-        var metrics = new Dictionary<string, double> { ["ntp_loss"] = loss.item<float>() };
-        return new ObjectiveResult(loss.MoveToOuterDisposeScope(), examples, metrics);
+        var (loss, examples) = ResponseTokens.FusedLosses(output.Hidden, model.LmHeadWeight, batch, 1.0 / Math.Max(1, context.StepTrainedTokens));
+        var metrics = new Dictionary<string, double> { ["ntp_loss"] = loss.Loss.item<float>() };
+        return new ObjectiveResult(loss.Loss.MoveToOuterDisposeScope(), examples, metrics);
     }
 }

@@ -7,7 +7,10 @@ namespace Sift.Training.Objectives;
 /// <summary>
 /// Token-level cross entropy over the trained positions of a batch only: the hidden states of
 /// those positions go through the LM head (never the full [B, T, V] logits) and log-softmax runs in
-/// fp32. Also sums the loss and greedy hits per example, which costs one small reduction.
+/// fp32. Also sums the loss and greedy hits per example. Training and evaluation take the chunked
+/// path (<see cref="Rows"/> with <see cref="FusedLinearCrossEntropy"/>); <see cref="Logits"/> and
+/// <see cref="Losses(Tensor, Tensor, TokenBatch)"/> materialize the [P, V] logits with plain autograd,
+/// for SFTMix's per-term gradient diagnostics and as the reference the fused path is tested against.
 /// </summary>
 public static class ResponseTokens
 {
@@ -28,6 +31,50 @@ public static class ResponseTokens
         return (positions.ToArray(), owners.ToArray());
     }
 
+    /// <summary>The trained positions' hidden states ([P, D], with grad), their gold next tokens [P], and for each row its example's index in batch.Examples.</summary>
+    public sealed record TrainedRows(Tensor Hidden, Tensor Gold, long[] Owners) : IDisposable
+    {
+        public void Dispose()
+        {
+            Hidden.Dispose();
+            Gold.Dispose();
+        }
+    }
+
+    public static TrainedRows Rows(Tensor hidden, TokenBatch batch)
+    {
+        var (positions, owners) = Locate(batch);
+        using var scope = NewDisposeScope();
+        var index = tensor(positions, device: hidden.device);
+        var rows = hidden.reshape(-1, hidden.shape[^1]).index_select(0, index);
+        var gold = batch.Targets.reshape(-1).to(hidden.device).index_select(0, index);
+        return new TrainedRows(rows.MoveToOuterDisposeScope(), gold.MoveToOuterDisposeScope(), owners);
+    }
+
+    /// <summary>NTP through the fused, chunked LM head + cross entropy: loss = scale · Σ NLL, and the per-example statistics.</summary>
+    public static (FusedLoss Loss, IReadOnlyList<ExampleLoss> Examples) FusedLosses(Tensor hidden, Tensor lmHead, TokenBatch batch, double scale)
+    {
+        using var rows = Rows(hidden, batch);
+        var loss = FusedLinearCrossEntropy.Compute(rows.Hidden, lmHead, rows.Gold, scale);
+        return (loss, PerExample(batch, rows.Owners, loss.Nll, loss.Correct));
+    }
+
+    /// <summary>Sums each example's token NLLs (in double) and greedy hits.</summary>
+    public static IReadOnlyList<ExampleLoss> PerExample(TokenBatch batch, long[] owners, float[] nll, bool[] correct)
+    {
+        int n = batch.Examples.Count;
+        var sums = new double[n];
+        var counts = new int[n];
+        var hits = new int[n];
+        for (int i = 0; i < owners.Length; i++)
+        {
+            sums[owners[i]] += nll[i];
+            counts[owners[i]]++;
+            if (correct[i]) hits[owners[i]]++;
+        }
+        return Enumerable.Range(0, n).Select(e => new ExampleLoss(batch.Examples[e].Id, sums[e], counts[e], hits[e])).ToList();
+    }
+
     /// <summary>The trained positions' logits (fp32, [P, V], with grad), their gold next tokens [P], and for each row its example's index in batch.Examples.</summary>
     public sealed record TrainedLogits(Tensor Logits, Tensor Gold, long[] Owners) : IDisposable
     {
@@ -41,14 +88,10 @@ public static class ResponseTokens
     /// <summary>The LM head over the trained positions only.</summary>
     public static TrainedLogits Logits(Tensor hidden, Tensor lmHead, TokenBatch batch)
     {
-        var (positions, owners) = Locate(batch);
-        using var scope = NewDisposeScope();
-        long d = hidden.shape[^1];
-        var index = tensor(positions, device: hidden.device);
-        var selected = hidden.reshape(-1, d).index_select(0, index);
-        var logits = F.linear(selected, lmHead).to_type(ScalarType.Float32);
-        var gold = batch.Targets.reshape(-1).to(hidden.device).index_select(0, index);
-        return new TrainedLogits(logits.MoveToOuterDisposeScope(), gold.MoveToOuterDisposeScope(), owners);
+        var rows = Rows(hidden, batch);
+        var logits = F.linear(rows.Hidden, lmHead).to_type(ScalarType.Float32);
+        rows.Hidden.Dispose();
+        return new TrainedLogits(logits, rows.Gold, rows.Owners);
     }
 
     /// <summary>Per-position NLL (fp32, with grad) of the located positions, and the per-example statistics.</summary>
@@ -63,17 +106,8 @@ public static class ResponseTokens
         using var scope = NewDisposeScope();
         var logProbs = trained.Logits.log_softmax(-1);
         var nll = -logProbs.gather(1, trained.Gold.unsqueeze(1)).squeeze(1);
-        var correct = logProbs.argmax(1).eq(trained.Gold);
-
-        int n = batch.Examples.Count;
-        var owner = tensor(trained.Owners, device: trained.Logits.device);
-        using var _ = no_grad();
-        var sums = zeros(n, ScalarType.Float64).index_add_(0, owner, nll.detach().to_type(ScalarType.Float64), 1).data<double>().ToArray();
-        var hits = zeros(n, ScalarType.Int64).index_add_(0, owner, correct.to_type(ScalarType.Int64), 1).data<long>().ToArray();
-        var counts = new int[n];
-        foreach (var o in trained.Owners) counts[o]++;
-        var examples = new ExampleLoss[n];
-        for (int e = 0; e < n; e++) examples[e] = new ExampleLoss(batch.Examples[e].Id, sums[e], counts[e], (int)hits[e]);
+        var correct = logProbs.argmax(1).eq(trained.Gold).data<bool>().ToArray();
+        var examples = PerExample(batch, trained.Owners, nll.detach().data<float>().ToArray(), correct);
         return (nll.MoveToOuterDisposeScope(), examples);
     }
 }

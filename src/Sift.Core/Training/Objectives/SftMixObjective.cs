@@ -13,7 +13,8 @@ public sealed record SftMixOptions(double Alpha = 0.5, double Mu = 0.2, bool Pai
 /// loss = NTP(all examples of the step) + μ · mixup(confident, unconfident pairs): NTP is the mean
 /// NLL over the step's response tokens; the mixup term (see <see cref="MixupLoss"/>) is the mean over
 /// the step's mixed tokens, with λ ~ Beta(α, α) drawn per pair. Both terms back-propagate through
-/// the whole network in one backward pass.
+/// the whole network in one backward pass, and both come from one chunked pass over the LM head
+/// (<see cref="FusedLinearCrossEntropy"/>), except on diagnostic steps.
 /// </summary>
 public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOptions options) : ITrainingObjective
 {
@@ -26,27 +27,48 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
     {
         using var scope = NewDisposeScope();
         using var output = model.Forward(batch.InputIds, batch.Layout, computeLogits: false);
-        using var logits = ResponseTokens.Logits(output.Hidden, model.LmHeadWeight, batch);
-        var (nll, examples) = ResponseTokens.Losses(logits, batch);
-        var ntp = nll.sum() / Math.Max(1, context.StepTrainedTokens);
-
-        var pairs = Pairs(logits.Owners, batch.Examples.Count, context.Generator);
-        var (mixSum, mixed) = MixupLoss.Compute(logits.Logits, logits.Gold, pairs);
-        long stepMixed = context.StepExamples.Sum(MixedTokens);
-        var mix = mixSum / Math.Max(1, stepMixed);
-        var loss = ntp + options.Mu * mix;
+        double ntpScale = 1.0 / Math.Max(1, context.StepTrainedTokens);
+        double mixScale = 1.0 / Math.Max(1, context.StepExamples.Sum(MixedTokens));
+        var metrics = new Dictionary<string, double>();
+        Tensor loss;
+        IReadOnlyList<ExampleLoss> examples;
+        List<MixupPair> pairs;
+        if (options.DiagnosticSteps > 0 && (context.Step + 1) % options.DiagnosticSteps == 0)
+        {
+            // Separate NTP and mixup graphs through materialized logits, for the per-term gradients.
+            using var logits = ResponseTokens.Logits(output.Hidden, model.LmHeadWeight, batch);
+            (var nll, examples) = ResponseTokens.Losses(logits, batch);
+            var ntp = nll.sum() * ntpScale;
+            pairs = Pairs(logits.Owners, batch.Examples.Count, context.Generator);
+            var (mixSum, mixed) = MixupLoss.Compute(logits.Logits, logits.Gold, pairs);
+            var mix = mixSum * mixScale;
+            loss = ntp + options.Mu * mix;
+            metrics["ntp_loss"] = ntp.item<float>();
+            metrics["mixup_loss"] = mix.item<float>();
+            metrics["mixed_tokens"] = mixed;
+            AddGradientDiagnostics(model, ntp, mix, metrics, context.StepExamples.Count);
+        }
+        else
+        {
+            // One chunked pass computes both terms and their gradients. With μ = 0 the mixup term is
+            // left out, so the update is exactly NTP's (same rows, same order), and it is not logged.
+            using var rows = ResponseTokens.Rows(output.Hidden, batch);
+            pairs = Pairs(rows.Owners, batch.Examples.Count, context.Generator);
+            var mixup = options.Mu == 0 ? null : MixupRows.From(pairs);
+            var fused = FusedLinearCrossEntropy.Compute(rows.Hidden, model.LmHeadWeight, rows.Gold, ntpScale, mixup, options.Mu * mixScale);
+            examples = ResponseTokens.PerExample(batch, rows.Owners, fused.Nll, fused.Correct);
+            loss = fused.Loss;
+            metrics["ntp_loss"] = fused.Nll.Sum(x => (double)x) * ntpScale;
+            if (mixup is not null)
+            {
+                metrics["mixup_loss"] = fused.MixupSum * mixScale;
+                metrics["mixed_tokens"] = mixup.Count;
+            }
+        }
 
         int stepPairs = context.StepExamples.Sum(mb => mb.Count / 2);
-        var metrics = new Dictionary<string, double>
-        {
-            ["ntp_loss"] = ntp.item<float>(),
-            ["mixup_loss"] = mix.item<float>(),
-            ["mixed_tokens"] = mixed,
-            ["lambda_mean"] = pairs.Sum(p => p.Lambda) / stepPairs,
-            ["lambda_extreme_share"] = pairs.Count(p => p.Lambda < 0.1 || p.Lambda > 0.9) / (double)stepPairs,
-        };
-        if (options.DiagnosticSteps > 0 && (context.Step + 1) % options.DiagnosticSteps == 0)
-            AddGradientDiagnostics(model, ntp, mix, metrics, context.StepExamples.Count);
+        metrics["lambda_mean"] = pairs.Sum(p => p.Lambda) / stepPairs;
+        metrics["lambda_extreme_share"] = pairs.Count(p => p.Lambda < 0.1 || p.Lambda > 0.9) / (double)stepPairs;
         return new ObjectiveResult(loss.MoveToOuterDisposeScope(), examples, metrics);
     }
 

@@ -1,0 +1,131 @@
+using static TorchSharp.torch;
+
+namespace Sift.Training.Objectives;
+
+/// <summary>Per-row NLL and greedy hits (detached), the summed mixup loss, and the weighted total with its gradient.</summary>
+public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double MixupSum) : IDisposable
+{
+    public void Dispose() => Loss.Dispose();
+}
+
+/// <summary>
+/// loss = ntpScale·Σ_r CE(W h_r, y_r) + mixScale·Σ_m [λ_m·CE(W z̃_m, y^c_m) + (1−λ_m)·CE(W z̃_m, y^u_m)],
+/// z̃_m = λ_m·h_{c_m} + (1−λ_m)·h_{u_m}, computed straight from the hidden rows h [R, D] and the LM head
+/// W [V, D] a few thousand rows at a time, so that no [R, V] logits or log-probabilities exist at once
+/// (they are most of a training step's memory at a 32K vocabulary). The gradients are computed in the
+/// same pass (softmax − target per chunk, then dlogits·W and dlogitsᵀ·h) and kept, [R, D] and [V, D].
+/// The returned loss carries them through autograd as loss = value + s − detach(s) with
+/// s = Σ h ⊙ ∂h + Σ W ⊙ ∂W, whose value is exactly the loss and whose gradients are exactly ∂h and ∂W.
+/// That is exact because the loss is a scalar whose weights are fixed at forward time. Logits are
+/// fp32 whatever the model dtype, as in <see cref="ResponseTokens"/>, which stays the unfused reference.
+/// </summary>
+public static class FusedLinearCrossEntropy
+{
+    /// <summary>Elements of one fp32 logits chunk (64 MiB).</summary>
+    public const long ChunkElements = 1 << 24;
+
+    public static FusedLoss Compute(Tensor rows, Tensor head, Tensor gold, double ntpScale, MixupRows? mixup = null, double mixScale = 0,
+        long chunkElements = ChunkElements)
+    {
+        using var scope = NewDisposeScope();
+        bool rowsGrad = is_grad_enabled() && rows.requires_grad, headGrad = is_grad_enabled() && head.requires_grad;
+        var pass = new Pass(rows, head, gold, rowsGrad, headGrad);
+        using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, Math.Max(1, chunkElements / head.shape[0]));
+        var loss = tensor((float)pass.Total, device: rows.device);
+        if (rowsGrad || headGrad)
+        {
+            var s = zeros([], rows.dtype, rows.device);
+            if (rowsGrad) s = s + (rows * pass.RowsGradient!.to_type(rows.dtype)).sum();
+            if (headGrad) s = s + (head * pass.HeadGradient!.to_type(head.dtype)).sum();
+            loss = loss + (s - s.detach()).to_type(ScalarType.Float32);
+        }
+        return new FusedLoss(loss.MoveToOuterDisposeScope(), pass.Nll, pass.Correct, pass.MixupSum);
+    }
+
+    /// <summary>One pass over the rows: pairs first (both members in one chunk), then the rows no pair uses.</summary>
+    private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad)
+    {
+        public float[] Nll { get; } = new float[rows.shape[0]];
+        public bool[] Correct { get; } = new bool[rows.shape[0]];
+        public double Total { get; private set; }
+        public double MixupSum { get; private set; }
+        public Tensor? RowsGradient { get; } = rowsGrad ? zeros(rows.shape, ScalarType.Float32, rows.device) : null;
+        public Tensor? HeadGradient { get; } = headGrad ? zeros(head.shape, ScalarType.Float32, head.device) : null;
+
+        public void Run(double ntpScale, MixupRows mixup, double mixScale, long chunkRows)
+        {
+            int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
+            var inPair = new bool[Nll.Length];
+            foreach (var i in mixup.Confident.Concat(mixup.Unconfident)) inPair[i] = true;
+            for (int start = 0; start < mixup.Count; start += pairsPerChunk)
+            {
+                int n = Math.Min(pairsPerChunk, mixup.Count - start);
+                long[] index = [.. mixup.Confident.AsSpan(start, n), .. mixup.Unconfident.AsSpan(start, n)];
+                var (ntp, mix) = Chunk(index, mixup.Lambda.AsSpan(start, n).ToArray(), ntpScale, mixScale);
+                Total += ntpScale * ntp + mixScale * mix;
+                MixupSum += mix;
+            }
+            var rest = Enumerable.Range(0, Nll.Length).Where(i => !inPair[i]).Select(i => (long)i).ToArray();
+            for (int start = 0; start < rest.Length; start += (int)chunkRows)
+            {
+                var (ntp, _) = Chunk(rest.AsSpan(start, (int)Math.Min(chunkRows, rest.Length - start)).ToArray(), [], ntpScale, mixScale);
+                Total += ntpScale * ntp;
+            }
+        }
+
+        /// <summary>
+        /// The rows <paramref name="index"/>; when <paramref name="lambdas"/> has k entries, the first k rows
+        /// are confident members and the next k their unconfident partners. Returns (Σ NLL, Σ mixup).
+        /// </summary>
+        private (double Ntp, double Mix) Chunk(long[] index, float[] lambdas, double ntpScale, double mixScale)
+        {
+            using var scope = NewDisposeScope();
+            var device = rows.device;
+            var at = tensor(index, device: device);
+            var h = rows.index_select(0, at);
+            var y = gold.index_select(0, at);
+            var logits = nn.functional.linear(h, head).to_type(ScalarType.Float32);
+            var lse = logits.logsumexp(-1);
+            var nll = lse - logits.gather(1, y.unsqueeze(1)).squeeze(1);
+            var nllValues = nll.data<float>().ToArray();
+            var hits = logits.argmax(-1).eq(y).data<bool>().ToArray();
+            for (int i = 0; i < index.Length; i++) { Nll[index[i]] = nllValues[i]; Correct[index[i]] = hits[i]; }
+            double ntp = nll.to_type(ScalarType.Float64).sum().item<double>();
+            bool grads = RowsGradient is not null || HeadGradient is not null;
+
+            int k = lambdas.Length;
+            double mix = 0;
+            Tensor? dMixed = null, lam = null;
+            if (k > 0)
+            {
+                lam = tensor(lambdas, device: device).unsqueeze(1);
+                var (yc, yu) = (y[..k].unsqueeze(1), y[k..].unsqueeze(1));
+                var mixed = logits[..k].lerp(logits[k..], 1 - lam);
+                var mixLse = mixed.logsumexp(-1, keepdim: true);
+                var mixLoss = mixLse - lam * mixed.gather(1, yc) - (1 - lam) * mixed.gather(1, yu);
+                mix = mixLoss.to_type(ScalarType.Float64).sum().item<double>();
+                if (grads)
+                {
+                    dMixed = mixed.sub_(mixLse).exp_();
+                    dMixed.scatter_add_(1, yc, -lam);
+                    dMixed.scatter_add_(1, yu, lam - 1);
+                    dMixed.mul_(mixScale);
+                }
+            }
+            if (!grads) return (ntp, mix);
+
+            var dLogits = logits.sub_(lse.unsqueeze(1)).exp_();
+            dLogits.scatter_add_(1, y.unsqueeze(1), full([index.Length, 1], -1f, device: device));
+            dLogits.mul_(ntpScale);
+            if (dMixed is not null)
+            {
+                dLogits[..k].add_(dMixed * lam!);
+                dLogits[k..].add_(dMixed * (1 - lam!));
+            }
+            var d = dLogits.to_type(head.dtype);
+            RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), 1);
+            HeadGradient?.add_(d.t().matmul(h).to_type(ScalarType.Float32));
+            return (ntp, mix);
+        }
+    }
+}

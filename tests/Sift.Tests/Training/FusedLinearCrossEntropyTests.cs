@@ -1,0 +1,101 @@
+using Sift.Training.Objectives;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Sift.Tests.Training;
+
+/// <summary>
+/// The fused, chunked LM head + cross entropy against plain autograd through materialized logits
+/// (F.linear, log_softmax, and MixupLoss for the mixup term): same loss, same per-row NLL and hits,
+/// same gradients for the hidden rows and the head, with chunks small enough that pairs and plain
+/// rows are spread over several of them.
+/// </summary>
+public class FusedLinearCrossEntropyTests
+{
+    private const int Rows = 11, Dim = 6, Vocab = 9;
+
+    private static (Tensor Hidden, Tensor Head, Tensor Gold) Inputs(ScalarType dtype = ScalarType.Float32, bool headGrad = true)
+    {
+        var g = new Generator(7);
+        var hidden = randn([Rows, Dim], generator: g).to_type(dtype).requires_grad_(true);
+        var head = randn([Vocab, Dim], generator: g).to_type(dtype).requires_grad_(headGrad);
+        var gold = randint(Vocab, [Rows], generator: g);
+        return (hidden, head, gold);
+    }
+
+    private static readonly MixupPair[] Pairs = [new([0, 1, 2, 3], [5, 6], 0.3), new([8], [9, 10], 0.85)];
+
+    /// <summary>a·Σ NLL + b·Σ mixup with autograd through the full [R, V] logits.</summary>
+    private static (Tensor Loss, float[] Nll, bool[] Correct) Reference(Tensor hidden, Tensor head, Tensor gold, double a, double b, bool mixup)
+    {
+        var logits = F.linear(hidden, head).to_type(ScalarType.Float32);
+        var logProbs = logits.log_softmax(-1);
+        var nll = -logProbs.gather(1, gold.unsqueeze(1)).squeeze(1);
+        var loss = a * nll.sum();
+        if (mixup) loss = loss + b * MixupLoss.Compute(logits, gold, Pairs).Sum;
+        return (loss, nll.detach().data<float>().ToArray(), logProbs.argmax(1).eq(gold).data<bool>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(false, 1L << 24)] // one chunk
+    [InlineData(false, 3 * Vocab)] // three rows per chunk
+    [InlineData(true, 1L << 24)]
+    [InlineData(true, 3 * Vocab)] // one pair per chunk, then three plain rows at a time
+    public void LossRowsAndGradientsEqualAutogradThroughFullLogits(bool mixup, long chunkElements)
+    {
+        const double a = 0.125, b = 0.07;
+        var (h1, w1, gold) = Inputs();
+        using var fused = FusedLinearCrossEntropy.Compute(h1, w1, gold, a, mixup ? MixupRows.From(Pairs) : null, b, chunkElements);
+        fused.Loss.backward();
+
+        var (h2, w2, _) = Inputs();
+        var (loss, nll, correct) = Reference(h2, w2, gold, a, b, mixup);
+        loss.backward();
+
+        Assert.Equal(loss.item<float>(), fused.Loss.item<float>(), 5);
+        Assert.Equal(nll.Select(x => Math.Round(x, 5)), fused.Nll.Select(x => Math.Round(x, 5)));
+        Assert.Equal(correct, fused.Correct);
+        Assert.True(h1.grad!.allclose(h2.grad!, rtol: 1e-5, atol: 1e-6), "hidden gradients differ");
+        Assert.True(w1.grad!.allclose(w2.grad!, rtol: 1e-5, atol: 1e-6), "head gradients differ");
+        if (mixup)
+        {
+            var (mixSum, _) = MixupLoss.Compute(F.linear(h2, w2), gold, Pairs);
+            Assert.Equal(mixSum.item<float>(), fused.MixupSum, 4);
+        }
+    }
+
+    [Fact]
+    public void Bfloat16MatchesTheUnfusedBfloat16Path()
+    {
+        var (h1, w1, gold) = Inputs(ScalarType.BFloat16);
+        using var fused = FusedLinearCrossEntropy.Compute(h1, w1, gold, 0.5, MixupRows.From(Pairs), 0.2, 3 * Vocab);
+        fused.Loss.backward();
+        var (h2, w2, _) = Inputs(ScalarType.BFloat16);
+        Reference(h2, w2, gold, 0.5, 0.2, mixup: true).Loss.backward();
+        Assert.Equal(ScalarType.BFloat16, h1.grad!.dtype);
+        Assert.True(h1.grad!.to_type(ScalarType.Float32).allclose(h2.grad!.to_type(ScalarType.Float32), rtol: 2e-2, atol: 2e-2));
+        Assert.True(w1.grad!.to_type(ScalarType.Float32).allclose(w2.grad!.to_type(ScalarType.Float32), rtol: 2e-2, atol: 2e-2));
+    }
+
+    [Fact]
+    public void AFrozenHeadGetsNoGradientAndTheRowsStillDo()
+    {
+        var (h, w, gold) = Inputs(headGrad: false);
+        using var fused = FusedLinearCrossEntropy.Compute(h, w, gold, 1);
+        fused.Loss.backward();
+        Assert.Null(w.grad);
+        Assert.True(h.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void WithoutGradientsItOnlyMeasures()
+    {
+        var (h, w, gold) = Inputs();
+        using var _ = no_grad();
+        using var fused = FusedLinearCrossEntropy.Compute(h, w, gold, 1, chunkElements: 2 * Vocab);
+        Assert.False(fused.Loss.requires_grad);
+        var expected = F.cross_entropy(F.linear(h, w), gold, reduction: nn.Reduction.Sum).item<float>();
+        Assert.Equal(expected, fused.Loss.item<float>(), 4);
+        Assert.Equal(expected, fused.Nll.Sum(), 4);
+    }
+}
