@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using Sift.Models;
+using Sift.Training.Objectives;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -14,9 +15,9 @@ namespace Sift.Bench;
 /// </summary>
 public static class CheckpointingBench
 {
-    private sealed record Options(int Batch, int Seq, ScalarType DType, int LossChunk)
+    private sealed record Options(int Batch, int Seq, ScalarType DType, bool FusedLoss)
     {
-        public string[] ToArgs() => ["--batch", $"{Batch}", "--seq", $"{Seq}", "--dtype", DType == ScalarType.BFloat16 ? "bf16" : "fp32", "--loss-chunk", $"{LossChunk}"];
+        public string[] ToArgs() => ["--batch", $"{Batch}", "--seq", $"{Seq}", "--dtype", DType == ScalarType.BFloat16 ? "bf16" : "fp32", "--loss", FusedLoss ? "fused" : "logits"];
 
         public static Options Parse(string[] args)
         {
@@ -24,15 +25,15 @@ public static class CheckpointingBench
             var dtype = Value("--dtype") ?? "fp32";
             return new Options(int.Parse(Value("--batch") ?? "8"), int.Parse(Value("--seq") ?? "512"),
                 dtype switch { "fp32" => ScalarType.Float32, "bf16" => ScalarType.BFloat16, _ => throw new ArgumentException($"--dtype {dtype}: fp32 or bf16") },
-                int.Parse(Value("--loss-chunk") ?? "0"));
+                (Value("--loss") ?? "fused") == "fused");
         }
     }
 
     private sealed record StepReport(long BeforeKb, long PeakKb, double Seconds, double Loss, double GradNorm);
 
     /// <summary>
-    /// `ckpt`: both variants for two ways of computing the loss (all logits at once; 512-token
-    /// chunks) and two glibc malloc settings (default, where the dynamic mmap threshold keeps
+    /// `ckpt`: both variants for two ways of computing the loss (all logits at once, as most trainers
+    /// do; Sift's fused, chunked LM head + cross entropy) and two glibc malloc settings (default, where the dynamic mmap threshold keeps
     /// freed activations in the heap; a fixed 128 KiB threshold, where large blocks go back to
     /// the OS when freed).
     /// </summary>
@@ -40,13 +41,13 @@ public static class CheckpointingBench
     {
         var options = Options.Parse(args);
         Console.WriteLine($"one training step (forward, next-token loss, backward), stories15M shape (dim 288, 6 layers, 6 heads, vocab 32000), batch {options.Batch} x seq {options.Seq}, {options.DType}; peak RSS = VmHWM of a fresh child process per row");
-        foreach (var lossChunk in new[] { 0, 512 })
+        foreach (var fused in new[] { false, true })
             foreach (var fixedMmapThreshold in new[] { false, true })
             {
-                var variant = options with { LossChunk = lossChunk };
+                var variant = options with { FusedLoss = fused };
                 var off = RunChild(false, variant, fixedMmapThreshold);
                 var on = RunChild(true, variant, fixedMmapThreshold);
-                Console.WriteLine($"loss {(lossChunk == 0 ? "all logits at once" : $"in {lossChunk}-token chunks")}, malloc {(fixedMmapThreshold ? "MALLOC_MMAP_THRESHOLD_=131072" : "default")}:");
+                Console.WriteLine($"loss {(fused ? "fused (FusedLinearCrossEntropy)" : "all logits at once")}, malloc {(fixedMmapThreshold ? "MALLOC_MMAP_THRESHOLD_=131072" : "default")}:");
                 foreach (var (label, r) in new[] { ("  without checkpointing", off), ("  with checkpointing", on) })
                     Console.WriteLine($"{label,-24}: peak RSS {Mb(r.PeakKb),6:F0} MB (before the step {Mb(r.BeforeKb):F0} MB, the step adds {Mb(r.PeakKb - r.BeforeKb):F0} MB), {r.Seconds:F1} s, loss {r.Loss:F6}, grad norm {r.GradNorm:F6}");
                 Console.WriteLine($"  reduction: {100.0 * (off.PeakKb - on.PeakKb) / off.PeakKb:F1}% of peak RSS, {100.0 * ((off.PeakKb - off.BeforeKb) - (on.PeakKb - on.BeforeKb)) / (off.PeakKb - off.BeforeKb):F1}% of the step's own memory");
@@ -72,7 +73,7 @@ public static class CheckpointingBench
             var targets = ids[.., 1..].reshape(-1);
             using var output = model.Forward(inputs, computeLogits: false);
             var hidden = output.Hidden.reshape(-1, output.Hidden.shape[^1]);
-            loss = options.LossChunk > 0 ? ChunkedLoss(model, hidden, targets, options.LossChunk) : FullLoss(model, hidden, targets);
+            loss = options.FusedLoss ? FusedLoss(model, hidden, targets) : FullLoss(model, hidden, targets);
             gradNorm = Math.Sqrt(model.parameters().Sum(p => p.grad!.to_type(ScalarType.Float32).square().sum().item<float>()));
         }
         double seconds = sw.Elapsed.TotalSeconds;
@@ -90,26 +91,12 @@ public static class CheckpointingBench
         return loss.item<float>();
     }
 
-    /// <summary>
-    /// The LM head and loss a chunk of tokens at a time: each chunk's logits exist only while its
-    /// own backward runs, and the hidden states' gradient is then sent through the layers once.
-    /// </summary>
-    private static double ChunkedLoss(CausalLM model, Tensor hidden, Tensor targets, int chunk)
+    /// <summary>The trainer's loss: <see cref="FusedLinearCrossEntropy"/>, no [tokens, vocab] tensor kept.</summary>
+    private static double FusedLoss(CausalLM model, Tensor hidden, Tensor targets)
     {
-        var detached = hidden.detach().requires_grad_(true);
-        long n = hidden.shape[0];
-        double total = 0;
-        for (long start = 0; start < n; start += chunk)
-        {
-            using var scope = NewDisposeScope();
-            long end = Math.Min(n, start + chunk);
-            var logits = model.Logits(detached.narrow(0, start, end - start)).to_type(ScalarType.Float32);
-            var loss = F.cross_entropy(logits, targets.narrow(0, start, end - start), reduction: nn.Reduction.Sum) / n;
-            loss.backward();
-            total += loss.item<float>();
-        }
-        hidden.backward([detached.grad!]);
-        return total;
+        using var fused = FusedLinearCrossEntropy.Compute(hidden, model.LmHeadWeight, targets, 1.0 / hidden.shape[0]);
+        fused.Loss.backward();
+        return fused.Loss.item<float>();
     }
 
     private static StepReport RunChild(bool checkpointing, Options options, bool fixedMmapThreshold)

@@ -33,6 +33,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         if (train.Count == 0) throw new SiftException("there are no training examples");
         var model = target.Model;
         model.GradientCheckpointing = options.GradientCheckpointing;
+        if (options.GradientCheckpointing) NativeHeap.FixMmapThreshold();
         int micro = options.PerDeviceTrainBatchSize, accumulation = options.GradientAccumulationSteps;
         var plans = new Dictionary<int, IReadOnlyList<int[]>>();
         IReadOnlyList<int[]> Plan(int epoch)
