@@ -6,7 +6,7 @@ namespace Sift.Tests.Training;
 
 /// <summary>
 /// The fused, chunked LM head + cross entropy against plain autograd through materialized logits
-/// (F.linear, log_softmax, and MixupLoss for the mixup term): same loss, same per-row NLL and hits,
+/// (F.linear and log_softmax; the mixup term in the paper's form, mixing hidden states): same loss, same per-row NLL and hits,
 /// same gradients for the hidden rows and the head, with chunks small enough that pairs and plain
 /// rows are spread over several of them.
 /// </summary>
@@ -32,7 +32,7 @@ public class FusedLinearCrossEntropyTests
         var logProbs = logits.log_softmax(-1);
         var nll = -logProbs.gather(1, gold.unsqueeze(1)).squeeze(1);
         var loss = a * nll.sum();
-        if (mixup) loss = loss + b * MixupLoss.Compute(logits, gold, Pairs).Sum;
+        if (mixup) loss = loss + b * MixupLossTests.PapersForm(hidden, head, gold, Pairs);
         return (loss, nll.detach().data<float>().ToArray(), logProbs.argmax(1).eq(gold).data<bool>().ToArray());
     }
 
@@ -59,8 +59,7 @@ public class FusedLinearCrossEntropyTests
         Assert.True(w1.grad!.allclose(w2.grad!, rtol: 1e-5, atol: 1e-6), "head gradients differ");
         if (mixup)
         {
-            var (mixSum, _) = MixupLoss.Compute(F.linear(h2, w2), gold, Pairs);
-            Assert.Equal(mixSum.item<float>(), fused.MixupSum, 4);
+            Assert.Equal(MixupLossTests.PapersForm(h2.detach(), w2.detach(), gold, Pairs).item<float>(), fused.MixupSum, 4);
         }
     }
 

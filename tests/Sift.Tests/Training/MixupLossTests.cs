@@ -16,9 +16,31 @@ public class MixupLossTests
         return (hidden, targets, head);
     }
 
-    /// <summary>The loss from the logits W Z of every position (flat rows), as the objective calls it.</summary>
-    private static (Tensor Sum, long Tokens) Mixup(Tensor h, Tensor y, Tensor w, IReadOnlyList<MixupPair> pairs) =>
-        MixupLoss.Compute(h.reshape(-1, h.shape[^1]).matmul(w.t()), y.reshape(-1), pairs);
+    /// <summary>The mixup term alone (NTP weight 0, pair rows only) from the fused pass over every position's hidden state.</summary>
+    private static (Tensor Sum, long Tokens) Mixup(Tensor h, Tensor y, Tensor w, IReadOnlyList<MixupPair> pairs)
+    {
+        var rows = MixupRows.From(pairs);
+        var fused = FusedLinearCrossEntropy.Compute(h.reshape(-1, h.shape[^1]), w, y.reshape(-1), 0, rows, 1, chunkElements: 2 * 4, pairRowsOnly: true);
+        Assert.Equal(fused.MixupSum, fused.Loss.item<float>(), 5);
+        return (fused.Loss, rows.Count);
+    }
+
+    /// <summary>The paper's form, written out: Σ_n −Ỹ_n · log softmax(W Z̃_n) with Z̃ = λ Z^c + (1 − λ) Z^u and explicit soft targets.</summary>
+    internal static Tensor PapersForm(Tensor flatHidden, Tensor head, Tensor flatTargets, IReadOnlyList<MixupPair> pairs)
+    {
+        long v = head.shape[0];
+        var loss = zeros([]);
+        foreach (var p in pairs)
+            for (int n = 0; n < p.Length; n++)
+            {
+                long pc = p.ConfidentPositions[n], pu = p.UnconfidentPositions[n];
+                var z = p.Lambda * flatHidden[pc] + (1 - p.Lambda) * flatHidden[pu];
+                var logp = F.log_softmax(head.matmul(z).to_type(ScalarType.Float32), 0);
+                var soft = p.Lambda * F.one_hot(flatTargets[pc], v).to_type(ScalarType.Float32) + (1 - p.Lambda) * F.one_hot(flatTargets[pu], v).to_type(ScalarType.Float32);
+                loss = loss - (soft * logp).sum();
+            }
+        return loss;
+    }
 
     [Fact]
     public void SoftTargetCrossEntropyEqualsTheLambdaWeightedHardOnes()
@@ -28,18 +50,7 @@ public class MixupLossTests
         var (sum, tokens) = Mixup(h, y, w, [pair]);
         Assert.Equal(2, tokens); // truncated to the shorter response
 
-        // The paper's form, written out: mix the hidden states, then the head, with explicit soft
-        // targets: -Σ_n Ỹ_n · log softmax(W Z̃_n). The loss mixes logits instead; they must agree.
-        var flat = h.reshape(-1, 3);
-        double expected = 0;
-        for (int n = 0; n < 2; n++)
-        {
-            long pc = pair.ConfidentPositions[n], pu = pair.UnconfidentPositions[n];
-            var z = 0.3 * flat[pc] + 0.7 * flat[pu];
-            var logp = F.log_softmax(w.matmul(z), 0);
-            var soft = 0.3 * F.one_hot(y.reshape(-1)[pc], 4).to_type(ScalarType.Float32) + 0.7 * F.one_hot(y.reshape(-1)[pu], 4).to_type(ScalarType.Float32);
-            expected += -(soft * logp).sum().item<float>();
-        }
+        var expected = PapersForm(h.reshape(-1, 3), w, y.reshape(-1), [pair]).item<float>();
         Assert.Equal(expected, sum.item<float>(), 5);
     }
 
@@ -85,17 +96,7 @@ public class MixupLossTests
 
         // Reference: mix hidden states, apply the head, soft-target cross entropy, plain autograd.
         var (h2, _, w2) = Inputs(requiresGrad: true);
-        var flat = h2.reshape(-1, 3);
-        var loss = zeros([]);
-        foreach (var p in pairs)
-            for (int n = 0; n < p.Length; n++)
-            {
-                var z = p.Lambda * flat[p.ConfidentPositions[n]] + (1 - p.Lambda) * flat[p.UnconfidentPositions[n]];
-                var logp = F.log_softmax(w2.matmul(z), 0);
-                var soft = p.Lambda * F.one_hot(y.reshape(-1)[p.ConfidentPositions[n]], 4).to_type(ScalarType.Float32)
-                           + (1 - p.Lambda) * F.one_hot(y.reshape(-1)[p.UnconfidentPositions[n]], 4).to_type(ScalarType.Float32);
-                loss = loss - (soft * logp).sum();
-            }
+        var loss = PapersForm(h2.reshape(-1, 3), w2, y.reshape(-1), pairs);
         loss.backward();
         Assert.True(h1.grad!.allclose(h2.grad!, rtol: 1e-5, atol: 1e-6));
         Assert.True(w1.grad!.allclose(w2.grad!, rtol: 1e-5, atol: 1e-6));

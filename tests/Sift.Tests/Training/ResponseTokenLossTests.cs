@@ -26,8 +26,8 @@ public class ResponseTokenLossTests
     {
         var (hidden, head, example) = Case();
         using var batch = TokenBatch.Padded([example]);
-        var (nll, examples) = ResponseTokens.Losses(hidden, head, batch);
-        var values = nll.data<float>().ToArray();
+        var (loss, examples) = ResponseTokens.FusedLosses(hidden, head, batch, 1);
+        var values = loss.Nll;
         Assert.Equal(Ce0, values[0], 6);
         Assert.Equal(Ce1, values[1], 6);
         Assert.Equal(Ce0 + Ce1, examples[0].NllSum, 6);
@@ -43,8 +43,8 @@ public class ResponseTokenLossTests
         using var batch = TokenBatch.Padded([example]);
         var other = new TokenizedExample("b", [0, 1, 2, 1], [false, true, true, true]);
         var context = new StepContext(0, [[example], [other]], new Generator(1));
-        var (nll, _) = ResponseTokens.Losses(hidden, head, batch);
         Assert.Equal(5, context.StepTrainedTokens);
-        Assert.Equal((Ce0 + Ce1) / 5, (nll.sum() / context.StepTrainedTokens).item<float>(), 6);
+        var (loss, _) = ResponseTokens.FusedLosses(hidden, head, batch, 1.0 / context.StepTrainedTokens);
+        Assert.Equal((Ce0 + Ce1) / 5, loss.Loss.item<float>(), 6);
     }
 }

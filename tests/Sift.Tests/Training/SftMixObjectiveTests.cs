@@ -75,6 +75,20 @@ public class SftMixObjectiveTests
         Assert.InRange(last["lambda_mean"]!.GetValue<double>(), 0, 1);
     }
 
+    [Fact]
+    public void DiagnosticStepsMakeTheSameUpdate()
+    {
+        // Diagnostic steps take each term's gradient separately and hand their sum to the trainer.
+        var options = TrainerFixtures.Options(steps: 3) with { GradientAccumulationSteps = 2 };
+        using var plain = TrainerFixtures.Model();
+        TrainerFixtures.Train(plain, options, TrainerFixtures.TempDir(), Data, new SftMixObjective(Confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: 0)));
+        using var diagnosed = TrainerFixtures.Model();
+        TrainerFixtures.Train(diagnosed, options, TrainerFixtures.TempDir(), Data, new SftMixObjective(Confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: 1)));
+        var expected = TrainerFixtures.Weights(plain);
+        foreach (var (name, values) in TrainerFixtures.Weights(diagnosed))
+            Assert.True(values.Zip(expected[name]).All(p => Math.Abs(p.First - p.Second) <= 1e-5 + 1e-4 * Math.Abs(p.Second)), $"{name} differs");
+    }
+
     /// <summary>Plain NTP over the batches SFTMix would form: the reference for μ = 0.</summary>
     private sealed class NtpOnSftMixBatches(IReadOnlySet<string> confident) : ITrainingObjective
     {

@@ -24,13 +24,14 @@ public static class FusedLinearCrossEntropy
     /// <summary>Elements of one fp32 logits chunk (64 MiB).</summary>
     public const long ChunkElements = 1 << 24;
 
+    /// <param name="pairRowsOnly">Only the rows of <paramref name="mixup"/>'s pairs (the others' NLL stays 0): for the mixup term alone.</param>
     public static FusedLoss Compute(Tensor rows, Tensor head, Tensor gold, double ntpScale, MixupRows? mixup = null, double mixScale = 0,
-        long chunkElements = ChunkElements)
+        long chunkElements = ChunkElements, bool pairRowsOnly = false)
     {
         using var scope = NewDisposeScope();
         bool rowsGrad = is_grad_enabled() && rows.requires_grad, headGrad = is_grad_enabled() && head.requires_grad;
         var pass = new Pass(rows, head, gold, rowsGrad, headGrad);
-        using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, Math.Max(1, chunkElements / head.shape[0]));
+        using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, Math.Max(1, chunkElements / head.shape[0]), pairRowsOnly);
         var loss = tensor((float)pass.Total, device: rows.device);
         if (rowsGrad || headGrad)
         {
@@ -52,7 +53,7 @@ public static class FusedLinearCrossEntropy
         public Tensor? RowsGradient { get; } = rowsGrad ? zeros(rows.shape, ScalarType.Float32, rows.device) : null;
         public Tensor? HeadGradient { get; } = headGrad ? zeros(head.shape, ScalarType.Float32, head.device) : null;
 
-        public void Run(double ntpScale, MixupRows mixup, double mixScale, long chunkRows)
+        public void Run(double ntpScale, MixupRows mixup, double mixScale, long chunkRows, bool pairRowsOnly)
         {
             int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
             var inPair = new bool[Nll.Length];
@@ -65,6 +66,7 @@ public static class FusedLinearCrossEntropy
                 Total += ntpScale * ntp + mixScale * mix;
                 MixupSum += mix;
             }
+            if (pairRowsOnly) return;
             var rest = Enumerable.Range(0, Nll.Length).Where(i => !inPair[i]).Select(i => (long)i).ToArray();
             for (int start = 0; start < rest.Length; start += (int)chunkRows)
             {

@@ -7,10 +7,8 @@ namespace Sift.Training.Objectives;
 /// <summary>
 /// Token-level cross entropy over the trained positions of a batch only: the hidden states of
 /// those positions go through the LM head (never the full [B, T, V] logits) and log-softmax runs in
-/// fp32. Also sums the loss and greedy hits per example. Training and evaluation take the chunked
-/// path (<see cref="Rows"/> with <see cref="FusedLinearCrossEntropy"/>); <see cref="Logits"/> and
-/// <see cref="Losses(Tensor, Tensor, TokenBatch)"/> materialize the [P, V] logits with plain autograd,
-/// for SFTMix's per-term gradient diagnostics and as the reference the fused path is tested against.
+/// fp32, a chunk of positions at a time (<see cref="FusedLinearCrossEntropy"/>). Also sums the loss
+/// and greedy hits per example.
 /// </summary>
 public static class ResponseTokens
 {
@@ -73,41 +71,5 @@ public static class ResponseTokens
             if (correct[i]) hits[owners[i]]++;
         }
         return Enumerable.Range(0, n).Select(e => new ExampleLoss(batch.Examples[e].Id, sums[e], counts[e], hits[e])).ToList();
-    }
-
-    /// <summary>The trained positions' logits (fp32, [P, V], with grad), their gold next tokens [P], and for each row its example's index in batch.Examples.</summary>
-    public sealed record TrainedLogits(Tensor Logits, Tensor Gold, long[] Owners) : IDisposable
-    {
-        public void Dispose()
-        {
-            Logits.Dispose();
-            Gold.Dispose();
-        }
-    }
-
-    /// <summary>The LM head over the trained positions only.</summary>
-    public static TrainedLogits Logits(Tensor hidden, Tensor lmHead, TokenBatch batch)
-    {
-        var rows = Rows(hidden, batch);
-        var logits = F.linear(rows.Hidden, lmHead).to_type(ScalarType.Float32);
-        rows.Hidden.Dispose();
-        return new TrainedLogits(logits, rows.Gold, rows.Owners);
-    }
-
-    /// <summary>Per-position NLL (fp32, with grad) of the located positions, and the per-example statistics.</summary>
-    public static (Tensor Nll, IReadOnlyList<ExampleLoss> Examples) Losses(Tensor hidden, Tensor lmHead, TokenBatch batch)
-    {
-        using var logits = Logits(hidden, lmHead, batch);
-        return Losses(logits, batch);
-    }
-
-    public static (Tensor Nll, IReadOnlyList<ExampleLoss> Examples) Losses(TrainedLogits trained, TokenBatch batch)
-    {
-        using var scope = NewDisposeScope();
-        var logProbs = trained.Logits.log_softmax(-1);
-        var nll = -logProbs.gather(1, trained.Gold.unsqueeze(1)).squeeze(1);
-        var correct = logProbs.argmax(1).eq(trained.Gold).data<bool>().ToArray();
-        var examples = PerExample(batch, trained.Owners, nll.detach().data<float>().ToArray(), correct);
-        return (nll.MoveToOuterDisposeScope(), examples);
     }
 }

@@ -11,10 +11,10 @@ public sealed record SftMixOptions(double Alpha = 0.5, double Mu = 0.2, bool Pai
 
 /// <summary>
 /// loss = NTP(all examples of the step) + μ · mixup(confident, unconfident pairs): NTP is the mean
-/// NLL over the step's response tokens; the mixup term (see <see cref="MixupLoss"/>) is the mean over
+/// NLL over the step's response tokens; the mixup term (see <see cref="FusedLinearCrossEntropy"/>) is the mean over
 /// the step's mixed tokens, with λ ~ Beta(α, α) drawn per pair. Both terms back-propagate through
 /// the whole network in one backward pass, and both come from one chunked pass over the LM head
-/// (<see cref="FusedLinearCrossEntropy"/>), except on diagnostic steps.
+/// (<see cref="FusedLinearCrossEntropy"/>); on diagnostic steps each term gets its own pass and backward.
 /// </summary>
 public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOptions options) : ITrainingObjective
 {
@@ -32,28 +32,24 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         var metrics = new Dictionary<string, double>();
         Tensor loss;
         IReadOnlyList<ExampleLoss> examples;
-        List<MixupPair> pairs;
+        using var rows = ResponseTokens.Rows(output.Hidden, batch);
+        var pairs = Pairs(rows.Owners, batch.Examples.Count, context.Generator);
         if (options.DiagnosticSteps > 0 && (context.Step + 1) % options.DiagnosticSteps == 0)
         {
-            // Separate NTP and mixup graphs through materialized logits, for the per-term gradients.
-            using var logits = ResponseTokens.Logits(output.Hidden, model.LmHeadWeight, batch);
-            (var nll, examples) = ResponseTokens.Losses(logits, batch);
-            var ntp = nll.sum() * ntpScale;
-            pairs = Pairs(logits.Owners, batch.Examples.Count, context.Generator);
-            var (mixSum, mixed) = MixupLoss.Compute(logits.Logits, logits.Gold, pairs);
-            var mix = mixSum * mixScale;
-            loss = ntp + options.Mu * mix;
-            metrics["ntp_loss"] = ntp.item<float>();
-            metrics["mixup_loss"] = mix.item<float>();
-            metrics["mixed_tokens"] = mixed;
-            AddGradientDiagnostics(model, ntp, mix, metrics, context.StepExamples.Count);
+            // The two terms as separate losses, for the gradient of each.
+            var mixup = MixupRows.From(pairs);
+            using var ntp = FusedLinearCrossEntropy.Compute(rows.Hidden, model.LmHeadWeight, rows.Gold, ntpScale);
+            using var mix = FusedLinearCrossEntropy.Compute(rows.Hidden, model.LmHeadWeight, rows.Gold, 0, mixup, options.Mu * mixScale, pairRowsOnly: true);
+            examples = ResponseTokens.PerExample(batch, rows.Owners, ntp.Nll, ntp.Correct);
+            metrics["ntp_loss"] = ntp.Loss.item<float>();
+            metrics["mixup_loss"] = mix.MixupSum * mixScale;
+            metrics["mixed_tokens"] = mixup.Count;
+            loss = WithGradientDiagnostics(model, ntp.Loss, mix.Loss, metrics, context.StepExamples.Count);
         }
         else
         {
             // One chunked pass computes both terms and their gradients. With μ = 0 the mixup term is
             // left out, so the update is exactly NTP's (same rows, same order), and it is not logged.
-            using var rows = ResponseTokens.Rows(output.Hidden, batch);
-            pairs = Pairs(rows.Owners, batch.Examples.Count, context.Generator);
             var mixup = options.Mu == 0 ? null : MixupRows.From(pairs);
             var fused = FusedLinearCrossEntropy.Compute(rows.Hidden, model.LmHeadWeight, rows.Gold, ntpScale, mixup, options.Mu * mixScale);
             examples = ResponseTokens.PerExample(batch, rows.Owners, fused.Nll, fused.Correct);
@@ -96,24 +92,34 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
     /// <summary>
     /// The reviewers' question "does the mixup term matter": the norms of ∇NTP and ∇(μ·mixup) over
     /// the trainable parameters, and their cosine, for this micro-batch (per micro-batch normalization).
+    /// One backward pass per term; the returned loss then carries their sum as its gradient
+    /// (value + s − detach(s), s = Σ p ⊙ (∇NTP + ∇mixup)), so the trainer's backward does not walk
+    /// the network a third time.
     /// </summary>
-    private void AddGradientDiagnostics(CausalLM model, Tensor ntp, Tensor mix, Dictionary<string, double> metrics, int microBatches)
+    private static Tensor WithGradientDiagnostics(CausalLM model, Tensor ntp, Tensor mix, Dictionary<string, double> metrics, int microBatches)
     {
         var parameters = model.parameters().Where(p => p.requires_grad).Cast<Tensor>().ToList();
         var gNtp = autograd.grad([ntp], parameters, retain_graph: true, allow_unused: true);
-        var gMix = autograd.grad([mix * options.Mu], parameters, retain_graph: true, allow_unused: true);
+        var gMix = autograd.grad([mix], parameters, allow_unused: true);
         double dot = 0, nn = 0, mm = 0;
+        var s = zeros([], ScalarType.Float32);
+        static bool Defined(Tensor? g) => g is not null && !g.IsInvalid;
         for (int i = 0; i < parameters.Count; i++)
         {
-            if (gNtp[i] is null || gMix[i] is null || gNtp[i].IsInvalid || gMix[i].IsInvalid) continue;
-            var a = gNtp[i].to_type(ScalarType.Float64);
-            var b = gMix[i].to_type(ScalarType.Float64);
-            dot += (a * b).sum().item<double>();
-            nn += (a * a).sum().item<double>();
-            mm += (b * b).sum().item<double>();
+            if (Defined(gNtp[i]) && Defined(gMix[i]))
+            {
+                var a = gNtp[i].to_type(ScalarType.Float64);
+                var b = gMix[i].to_type(ScalarType.Float64);
+                dot += (a * b).sum().item<double>();
+                nn += (a * a).sum().item<double>();
+                mm += (b * b).sum().item<double>();
+            }
+            var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i] + gMix[i] : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;
+            if (total is not null) s = s + (parameters[i] * total).sum().to_type(ScalarType.Float32);
         }
         metrics["ntp_grad_norm"] = Math.Sqrt(nn) / microBatches;
         metrics["mixup_grad_norm"] = Math.Sqrt(mm) / microBatches;
         metrics["grad_cosine"] = dot / Math.Max(Math.Sqrt(nn * mm), 1e-30) / microBatches;
+        return (ntp.detach() + mix.detach()) + (s - s.detach());
     }
 }
