@@ -43,6 +43,9 @@ public static class FusedLinearCrossEntropy
         return new FusedLoss(loss.MoveToOuterDisposeScope(), pass.Nll, pass.Correct, pass.MixupSum);
     }
 
+    /// <summary>scale · softmax, in place over the logits: exp(z − (lse − ln scale)), one pass fewer than scaling after (scale 0 gives 0).</summary>
+    private static Tensor ScaledSoftmax(Tensor logits, Tensor lse, double scale) => logits.sub_(lse - Math.Log(scale)).exp_();
+
     /// <summary>One pass over the rows: pairs first (both members in one chunk), then the rows no pair uses.</summary>
     private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad)
     {
@@ -108,21 +111,19 @@ public static class FusedLinearCrossEntropy
                 mix = mixLoss.to_type(ScalarType.Float64).sum().item<double>();
                 if (grads)
                 {
-                    dMixed = mixed.sub_(mixLse).exp_();
-                    dMixed.scatter_add_(1, yc, -lam);
-                    dMixed.scatter_add_(1, yu, lam - 1);
-                    dMixed.mul_(mixScale);
+                    dMixed = ScaledSoftmax(mixed, mixLse, mixScale);
+                    dMixed.scatter_add_(1, yc, -mixScale * lam);
+                    dMixed.scatter_add_(1, yu, mixScale * (lam - 1));
                 }
             }
             if (!grads) return (ntp, mix);
 
-            var dLogits = logits.sub_(lse.unsqueeze(1)).exp_();
-            dLogits.scatter_add_(1, y.unsqueeze(1), full([index.Length, 1], -1f, device: device));
-            dLogits.mul_(ntpScale);
+            var dLogits = ScaledSoftmax(logits, lse.unsqueeze(1), ntpScale);
+            dLogits.scatter_add_(1, y.unsqueeze(1), full([index.Length, 1], (float)-ntpScale, device: device));
             if (dMixed is not null)
             {
-                dLogits[..k].add_(dMixed * lam!);
-                dLogits[k..].add_(dMixed * (1 - lam!));
+                dLogits[..k].addcmul_(dMixed, lam!, 1);
+                dLogits[k..].addcmul_(dMixed, 1 - lam!, 1);
             }
             var d = dLogits.to_type(head.dtype);
             RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), 1);
