@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Sift.Training.Objectives;
 
 /// <summary>SFTMix settings (methods.md Part A §2.3; paper defaults α = 0.5, μ = 0.2).</summary>
-/// <param name="DiagnosticSteps">Every this many steps, also measure the gradient norm of each term and their cosine (costs two extra backward passes on that step); 0 = never.</param>
+/// <param name="DiagnosticSteps">Every this many steps, also measure the gradient norm of each term and their cosine (that step takes one backward pass per term instead of one in all); 0 = never.</param>
 public sealed record SftMixOptions(double Alpha = 0.5, double Mu = 0.2, bool PairByLength = false, long DiagnosticSteps = 10);
 
 /// <summary>
