@@ -17,7 +17,8 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// The returned loss carries them through autograd as loss = value + s − detach(s) with
 /// s = Σ h ⊙ ∂h + Σ W ⊙ ∂W, whose value is exactly the loss and whose gradients are exactly ∂h and ∂W.
 /// That is exact because the loss is a scalar whose weights are fixed at forward time. Logits are
-/// fp32 whatever the model dtype, as in <see cref="ResponseTokens"/>, which stays the unfused reference.
+/// fp32 whatever the model dtype. Tests compare it with plain autograd through the full logits and,
+/// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
 /// </summary>
 public static class FusedLinearCrossEntropy
 {
