@@ -108,11 +108,11 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         {
             if (Defined(gNtp[i]) && Defined(gMix[i]))
             {
-                var a = gNtp[i].to_type(ScalarType.Float64);
-                var b = gMix[i].to_type(ScalarType.Float64);
-                dot += (a * b).sum().item<double>();
-                nn += (a * a).sum().item<double>();
-                mm += (b * b).sum().item<double>();
+                var a = gNtp[i].to_type(ScalarType.Float32).flatten();
+                var b = gMix[i].to_type(ScalarType.Float32).flatten();
+                dot += a.dot(b).item<float>();
+                nn += a.dot(a).item<float>();
+                mm += b.dot(b).item<float>();
             }
             var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i] + gMix[i] : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;
             if (total is not null) s = s + (parameters[i] * total).sum().to_type(ScalarType.Float32);
