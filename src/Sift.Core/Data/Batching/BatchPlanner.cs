@@ -6,24 +6,20 @@ public static class BatchPlanner
     /// <summary>A seeded shuffle cut into batches (transformers' default, group_by_length false).</summary>
     public static List<int[]> Random(int count, int batchSize, long seed, int epoch)
     {
-        if (batchSize < 1) throw new SiftException($"batch size must be at least 1, got {batchSize}");
-        var order = Enumerable.Range(0, count).ToArray();
-        new System.Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17))).Shuffle(order);
+        var (order, _) = Shuffled(count, batchSize, seed, epoch);
         return order.Chunk(batchSize).ToList();
     }
+
+    /// <summary>Batches per window within which <see cref="LengthGrouped"/> sorts by length.</summary>
+    public const int GroupWindowBatches = 50;
 
     /// <summary>
     /// Shuffle, then within windows of many batches sort by length so each batch holds similar
     /// lengths (less padding), then shuffle the batches (group_by_length true).
     /// </summary>
-    public const int GroupWindowBatches = 50;
-
     public static List<int[]> LengthGrouped(IReadOnlyList<int> lengths, int batchSize, long seed, int epoch)
     {
-        if (batchSize < 1) throw new SiftException($"batch size must be at least 1, got {batchSize}");
-        var rng = new System.Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17)));
-        var order = Enumerable.Range(0, lengths.Count).ToArray();
-        rng.Shuffle(order);
+        var (order, rng) = Shuffled(lengths.Count, batchSize, seed, epoch);
         var batches = new List<int[]>();
         int window = batchSize * GroupWindowBatches;
         for (int w = 0; w < order.Length; w += window)
@@ -34,5 +30,15 @@ public static class BatchPlanner
         var shuffled = batches.ToArray();
         rng.Shuffle(shuffled);
         return [.. shuffled];
+    }
+
+    /// <summary>The example indices shuffled by the epoch's generator, and that generator for what follows.</summary>
+    private static (int[] Order, System.Random Rng) Shuffled(int count, int batchSize, long seed, int epoch)
+    {
+        if (batchSize < 1) throw new SiftException($"batch size must be at least 1, got {batchSize}");
+        var rng = new System.Random(unchecked((int)(seed * 1_000_003 + epoch * 7919 + 17)));
+        var order = Enumerable.Range(0, count).ToArray();
+        rng.Shuffle(order);
+        return (order, rng);
     }
 }

@@ -13,10 +13,9 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// z̃_m = λ_m·h_{c_m} + (1−λ_m)·h_{u_m}, computed straight from the hidden rows h [R, D] and the LM head
 /// W [V, D] a few thousand rows at a time, so that no [R, V] logits or log-probabilities exist at once
 /// (they are most of a training step's memory at a 32K vocabulary). The gradients are computed in the
-/// same pass (softmax − target per chunk, then dlogits·W and dlogitsᵀ·h) and kept, [R, D] and [V, D].
-/// The returned loss carries them through autograd as loss = value + s − detach(s) with
-/// s = Σ h ⊙ ∂h + Σ W ⊙ ∂W, whose value is exactly the loss and whose gradients are exactly ∂h and ∂W.
-/// That is exact because the loss is a scalar whose weights are fixed at forward time. Logits are
+/// same pass (softmax − target per chunk, then dlogits·W and dlogitsᵀ·h) and kept, [R, D] and [V, D];
+/// the returned loss carries them on through autograd (<see cref="PrecomputedGradients"/>), exact
+/// because the loss is a scalar whose weights are fixed at forward time. Logits are
 /// fp32 whatever the model dtype. Tests compare it with plain autograd through the full logits and,
 /// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
 /// </summary>
@@ -33,14 +32,10 @@ public static class FusedLinearCrossEntropy
         bool rowsGrad = is_grad_enabled() && rows.requires_grad, headGrad = is_grad_enabled() && head.requires_grad;
         var pass = new Pass(rows, head, gold, rowsGrad, headGrad);
         using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, Math.Max(1, chunkElements / head.shape[0]), pairRowsOnly);
-        var loss = tensor((float)pass.Total, device: rows.device);
-        if (rowsGrad || headGrad)
-        {
-            var s = zeros([], rows.dtype, rows.device);
-            if (rowsGrad) s = s + (rows * pass.RowsGradient!.to_type(rows.dtype)).sum();
-            if (headGrad) s = s + (head * pass.HeadGradient!.to_type(head.dtype)).sum();
-            loss = loss + (s - s.detach()).to_type(ScalarType.Float32);
-        }
+        var gradients = new List<(Tensor, Tensor)>();
+        if (rowsGrad) gradients.Add((rows, pass.RowsGradient!));
+        if (headGrad) gradients.Add((head, pass.HeadGradient!));
+        var loss = PrecomputedGradients.Attach(tensor((float)pass.Total, device: rows.device), gradients);
         return new FusedLoss(loss.MoveToOuterDisposeScope(), pass.Nll, pass.Correct, pass.MixupSum);
     }
 

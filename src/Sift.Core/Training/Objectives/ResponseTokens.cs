@@ -1,6 +1,5 @@
 using Sift.Data.Batching;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Sift.Training.Objectives;
 

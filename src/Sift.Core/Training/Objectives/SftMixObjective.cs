@@ -93,8 +93,8 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
     /// The reviewers' question "does the mixup term matter": the norms of ∇NTP and ∇(μ·mixup) over
     /// the trainable parameters, and their cosine, for this micro-batch (per micro-batch normalization).
     /// One backward pass per term; the returned loss then carries their sum as its gradient
-    /// (value + s − detach(s), s = Σ p ⊙ (∇NTP + ∇mixup)), so the trainer's backward does not walk
-    /// the network a third time.
+    /// (<see cref="PrecomputedGradients"/>), so the trainer's backward does not walk the network a
+    /// third time.
     /// </summary>
     private static Tensor WithGradientDiagnostics(CausalLM model, Tensor ntp, Tensor mix, Dictionary<string, double> metrics, int microBatches)
     {
@@ -102,7 +102,7 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         var gNtp = autograd.grad([ntp], parameters, retain_graph: true, allow_unused: true);
         var gMix = autograd.grad([mix], parameters, allow_unused: true);
         double dot = 0, nn = 0, mm = 0;
-        var s = zeros([], ScalarType.Float32);
+        var sums = new List<(Tensor, Tensor)>();
         static bool Defined(Tensor? g) => g is not null && !g.IsInvalid;
         for (int i = 0; i < parameters.Count; i++)
         {
@@ -115,11 +115,11 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
                 mm += b.dot(b).item<float>();
             }
             var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i] + gMix[i] : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;
-            if (total is not null) s = s + (parameters[i] * total).sum().to_type(ScalarType.Float32);
+            if (total is not null) sums.Add((parameters[i], total));
         }
         metrics["ntp_grad_norm"] = Math.Sqrt(nn) / microBatches;
         metrics["mixup_grad_norm"] = Math.Sqrt(mm) / microBatches;
         metrics["grad_cosine"] = dot / Math.Max(Math.Sqrt(nn * mm), 1e-30) / microBatches;
-        return (ntp.detach() + mix.detach()) + (s - s.detach());
+        return PrecomputedGradients.Attach(ntp.detach() + mix.detach(), sums);
     }
 }
