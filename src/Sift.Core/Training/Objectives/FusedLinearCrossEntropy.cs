@@ -30,8 +30,9 @@ public static class FusedLinearCrossEntropy
     {
         using var scope = NewDisposeScope();
         bool rowsGrad = is_grad_enabled() && rows.requires_grad, headGrad = is_grad_enabled() && head.requires_grad;
-        var pass = new Pass(rows, head, gold, rowsGrad, headGrad);
-        using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, Math.Max(1, chunkElements / head.shape[0]), pairRowsOnly);
+        long chunkRows = Math.Max(1, chunkElements / head.shape[0]);
+        var pass = new Pass(rows, head, gold, rowsGrad, headGrad, chunkRows);
+        using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, pairRowsOnly);
         var gradients = new List<(Tensor, Tensor)>();
         if (rowsGrad) gradients.Add((rows, pass.RowsGradient!));
         if (headGrad) gradients.Add((head, pass.HeadGradient!));
@@ -39,12 +40,24 @@ public static class FusedLinearCrossEntropy
         return new FusedLoss(loss.MoveToOuterDisposeScope(), pass.Nll, pass.Correct, pass.MixupSum);
     }
 
-    /// <summary>scale · softmax, in place over the logits: exp(z − (lse − ln scale)), one pass fewer than scaling after (scale 0 gives 0).</summary>
-    private static Tensor ScaledSoftmax(Tensor logits, Tensor lse, double scale) => logits.sub_(lse - Math.Log(scale)).exp_();
+    /// <summary>
+    /// In place over fp32 logits [n, V]: exp(z − max), one exp per element (logsumexp followed by a
+    /// softmax would take two). Returns each row's log-sum-exp [n, 1]; the logits are left as
+    /// exp(z − max), and when <paramref name="scale"/> is given, scaled on to scale · softmax(z).
+    /// </summary>
+    private static Tensor SoftmaxInPlace(Tensor logits, Tensor max, double? scale)
+    {
+        var sum = logits.sub_(max).exp_().sum(1, keepdim: true);
+        if (scale is double c) logits.mul_(c / sum);
+        return sum.log_().add_(max);
+    }
 
     /// <summary>One pass over the rows: pairs first (both members in one chunk), then the rows no pair uses.</summary>
-    private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad)
+    private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad, long chunkRows)
     {
+        /// <summary>One fp32 logits buffer for every chunk: a fresh 64 MiB per chunk costs more in page faults than its softmax.</summary>
+        private readonly Tensor _logits = empty([Math.Min(rows.shape[0], Math.Max(2, chunkRows)), head.shape[0]], ScalarType.Float32, head.device);
+
         public float[] Nll { get; } = new float[rows.shape[0]];
         public bool[] Correct { get; } = new bool[rows.shape[0]];
         public double Total { get; private set; }
@@ -52,7 +65,7 @@ public static class FusedLinearCrossEntropy
         public Tensor? RowsGradient { get; } = rowsGrad ? zeros(rows.shape, ScalarType.Float32, rows.device) : null;
         public Tensor? HeadGradient { get; } = headGrad ? zeros(head.shape, ScalarType.Float32, head.device) : null;
 
-        public void Run(double ntpScale, MixupRows mixup, double mixScale, long chunkRows, bool pairRowsOnly)
+        public void Run(double ntpScale, MixupRows mixup, double mixScale, bool pairRowsOnly)
         {
             int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
             var inPair = new bool[Nll.Length];
@@ -84,14 +97,8 @@ public static class FusedLinearCrossEntropy
             var device = rows.device;
             var at = tensor(index, device: device);
             var h = rows.index_select(0, at);
-            var y = gold.index_select(0, at);
-            var logits = nn.functional.linear(h, head).to_type(ScalarType.Float32);
-            var lse = logits.logsumexp(-1);
-            var nll = lse - logits.gather(1, y.unsqueeze(1)).squeeze(1);
-            var nllValues = nll.data<float>().ToArray();
-            var hits = logits.argmax(-1).eq(y).data<bool>().ToArray();
-            for (int i = 0; i < index.Length; i++) { Nll[index[i]] = nllValues[i]; Correct[index[i]] = hits[i]; }
-            double ntp = nll.to_type(ScalarType.Float64).sum().item<double>();
+            var y = gold.index_select(0, at).unsqueeze(1);
+            var logits = Logits(h);
             bool grads = RowsGradient is not null || HeadGradient is not null;
 
             int k = lambdas.Length;
@@ -99,23 +106,32 @@ public static class FusedLinearCrossEntropy
             Tensor? dMixed = null, lam = null;
             if (k > 0)
             {
+                // Mixed logits are the mix of the members' logits (the head is linear, no bias).
                 lam = tensor(lambdas, device: device).unsqueeze(1);
-                var (yc, yu) = (y[..k].unsqueeze(1), y[k..].unsqueeze(1));
+                var (yc, yu) = (y[..k], y[k..]);
                 var mixed = logits[..k].lerp(logits[k..], 1 - lam);
-                var mixLse = mixed.logsumexp(-1, keepdim: true);
-                var mixLoss = mixLse - lam * mixed.gather(1, yc) - (1 - lam) * mixed.gather(1, yu);
-                mix = mixLoss.to_type(ScalarType.Float64).sum().item<double>();
+                var target = lam * mixed.gather(1, yc) + (1 - lam) * mixed.gather(1, yu);
+                var mixLse = SoftmaxInPlace(mixed, mixed.amax([1], keepdim: true), grads ? mixScale : null);
+                mix = (mixLse - target).to_type(ScalarType.Float64).sum().item<double>();
                 if (grads)
                 {
-                    dMixed = ScaledSoftmax(mixed, mixLse, mixScale);
+                    dMixed = mixed;
                     dMixed.scatter_add_(1, yc, -mixScale * lam);
                     dMixed.scatter_add_(1, yu, mixScale * (lam - 1));
                 }
             }
+
+            var gathered = logits.gather(1, y);
+            var (max, argmax) = logits.max(1, keepdim: true);
+            var lse = SoftmaxInPlace(logits, max, grads ? ntpScale : null);
+            var nll = (lse - gathered).squeeze(1);
+            var nllValues = nll.data<float>().ToArray();
+            var hits = argmax.eq(y).squeeze(1).data<bool>().ToArray();
+            for (int i = 0; i < index.Length; i++) { Nll[index[i]] = nllValues[i]; Correct[index[i]] = hits[i]; }
+            double ntp = nll.to_type(ScalarType.Float64).sum().item<double>();
             if (!grads) return (ntp, mix);
 
-            var dLogits = ScaledSoftmax(logits, lse.unsqueeze(1), ntpScale);
-            dLogits.scatter_add_(1, y.unsqueeze(1), full([index.Length, 1], (float)-ntpScale, device: device));
+            var dLogits = logits.scatter_add_(1, y, full([index.Length, 1], (float)-ntpScale, device: device));
             if (dMixed is not null)
             {
                 dLogits[..k].addcmul_(dMixed, lam!, 1);
@@ -123,8 +139,19 @@ public static class FusedLinearCrossEntropy
             }
             var d = dLogits.to_type(head.dtype);
             RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), 1);
-            HeadGradient?.add_(d.t().matmul(h).to_type(ScalarType.Float32));
+            if (HeadGradient is not null)
+            {
+                if (head.dtype == ScalarType.Float32) HeadGradient.addmm_(d.t(), h);
+                else HeadGradient.add_(d.t().matmul(h).to_type(ScalarType.Float32));
+            }
             return (ntp, mix);
+        }
+
+        /// <summary>fp32 logits h·Wᵀ for a chunk of rows (into the shared buffer), whatever the model dtype.</summary>
+        private Tensor Logits(Tensor h)
+        {
+            var chunk = _logits.narrow(0, 0, h.shape[0]);
+            return head.dtype == ScalarType.Float32 ? chunk.addmm_(h, head.t(), beta: 0) : chunk.copy_(nn.functional.linear(h, head));
         }
     }
 }
