@@ -28,7 +28,8 @@ public interface ITrainingObjective
 /// <param name="Step">Optimizer step, 0-based.</param>
 /// <param name="StepExamples">Every micro-batch of this optimizer step, so losses can be normalized over the whole step.</param>
 /// <param name="Generator">The step's random source (noise, mixing weights), seeded from (seed, step) so a resumed run draws the same numbers.</param>
-public sealed record StepContext(long Step, IReadOnlyList<IReadOnlyList<TokenizedExample>> StepExamples, Generator Generator)
+/// <param name="Logged">Whether the trainer writes this step's metrics; metrics that cost extra work need only be computed then.</param>
+public sealed record StepContext(long Step, IReadOnlyList<IReadOnlyList<TokenizedExample>> StepExamples, Generator Generator, bool Logged = true)
 {
     /// <summary>Trained tokens over the whole step: the NTP denominator.</summary>
     public long StepTrainedTokens => StepExamples.Sum(mb => mb.Sum(e => (long)e.TrainedCount));

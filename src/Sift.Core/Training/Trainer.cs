@@ -51,6 +51,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         long warmup = options.WarmupSteps > 0 ? options.WarmupSteps : (long)Math.Ceiling(options.WarmupRatio * total);
         var schedule = new LearningRateSchedule(options.LearningRate, options.LrSchedulerType, warmup, total);
         var confidenceSteps = ConfidenceSteps(total, options.ConfidenceCheckpoints);
+        bool IsLogged(long done) => done % options.LoggingSteps == 0 || done == total;
 
         using var masters = new MasterWeights(target.Trainable, options.Precision);
         // Weight decay applies to matrices, not to biases or norm scales (transformers' rule).
@@ -94,7 +95,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             ulong stepSeed = unchecked((ulong)(options.Seed * 1_000_003L + step * 7_919L + 11));
             torch.manual_seed((long)(stepSeed & long.MaxValue));
             var generator = new Generator(stepSeed);
-            var context = new StepContext(step, batches, generator);
+            var context = new StepContext(step, batches, generator, Logged: IsLogged(step + 1));
             var metrics = new Dictionary<string, double>();
             long stepTokens = 0;
             double loss = 0;
@@ -129,7 +130,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             lastLoss = loss;
             log.Flush();
             double tokPerSec = tokensThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-            if (done % options.LoggingSteps == 0 || done == total)
+            if (IsLogged(done))
             {
                 metrics["loss"] = loss;
                 metrics["learning_rate"] = lr;

@@ -89,6 +89,31 @@ public class SftMixObjectiveTests
             Assert.True(values.Zip(expected[name]).All(p => Math.Abs(p.First - p.Second) <= 1e-5 + 1e-4 * Math.Abs(p.Second)), $"{name} differs");
     }
 
+    [Fact]
+    public void DiagnosticsAreComputedOnlyOnLoggedSteps()
+    {
+        var options = TrainerFixtures.Options(steps: 5) with { LoggingSteps = 2 };
+        var recorder = new RecordingObjective(new SftMixObjective(Confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: 1)));
+        using var model = TrainerFixtures.Model();
+        TrainerFixtures.Train(model, options, TrainerFixtures.TempDir(), Data, recorder);
+        // Steps 2 and 4 are logged, and step 5 as the last one.
+        Assert.Equal([2L, 4, 5], recorder.DiagnosedSteps);
+    }
+
+    private sealed class RecordingObjective(ITrainingObjective inner) : ITrainingObjective
+    {
+        public List<long> DiagnosedSteps { get; } = [];
+        public string Name => inner.Name;
+        public IReadOnlyList<int[]> PlanEpoch(IReadOnlyList<TokenizedExample> examples, int microBatchSize, long seed, int epoch) =>
+            inner.PlanEpoch(examples, microBatchSize, seed, epoch);
+        public ObjectiveResult Compute(CausalLM model, TokenBatch batch, StepContext context)
+        {
+            var result = inner.Compute(model, batch, context);
+            if (result.Metrics.ContainsKey("grad_cosine")) DiagnosedSteps.Add(context.Step + 1);
+            return result;
+        }
+    }
+
     /// <summary>Plain NTP over the batches SFTMix would form: the reference for μ = 0.</summary>
     private sealed class NtpOnSftMixBatches(IReadOnlySet<string> confident) : ITrainingObjective
     {
