@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Sift.Generation;
 using Sift.Models;
+using Sift.Native;
 using Sift.Text;
 using Sift.Text.Templates;
 
@@ -54,6 +55,7 @@ public static class GenerateCommand
         using var model = ModelFolder.Load(r.Model, DTypes.Parse(r.DType, "--dtype"));
         tokenizer?.CheckFitsModel(model.Config.VocabSize);
         Console.Error.WriteLine($"loaded {r.Model} ({model.Config.Architecture}, {model.DType}) in {loadTimer.Elapsed.TotalSeconds:F1}s");
+        CpuBf16.WarnIfEmulated(model.DType, Console.Error.WriteLine);
 
         var ids = r.PromptIds != null ? ParseIds(r.PromptIds) : EncodePrompt(r, tokenizer!);
         var stopIds = new HashSet<int>(model.Config.EosTokenIds);

@@ -6,6 +6,7 @@ using Sift.Data.Tokenization;
 using Sift.Generation;
 using Sift.IO;
 using Sift.Models;
+using Sift.Native;
 using Sift.Pipeline;
 using Sift.Text;
 using Sift.Text.Templates;
@@ -58,6 +59,7 @@ public static class EvalJob
         using var model = ModelFolder.Load(s.Model, s.DType);
         tokenizer.CheckFitsModel(model.Config.VocabSize);
         say($"loaded {s.Model} ({model.Config.Architecture}, {model.DType}), template {template.Name}");
+        CpuBf16.WarnIfEmulated(model.DType, say);
         Directory.CreateDirectory(s.OutDir);
 
         var summary = new EvalSummary { Model = Path.GetFullPath(s.Model), Template = template.Name };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Sift.Data;
 using Sift.Data.Tokenization;
 using Sift.Models;
+using Sift.Native;
 using Sift.Pipeline;
 using static TorchSharp.torch;
 
@@ -94,6 +95,7 @@ public static class ScoreJob
                             model?.Dispose();
                             model = null;
                             model = ModelFolder.Load(pass.ModelDir, s.DType);
+                            CpuBf16.WarnIfEmulated(model.DType, log);
                             loadedDir = Path.GetFullPath(pass.ModelDir);
                         }
                         RunPass(model, pass, pending, done.Count, s.Scoring, partial, log);

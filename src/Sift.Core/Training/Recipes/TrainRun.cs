@@ -4,6 +4,7 @@ using Sift.Data;
 using Sift.Data.Tokenization;
 using Sift.IO;
 using Sift.Models;
+using Sift.Native;
 using Sift.Pipeline;
 using Sift.Text;
 using Sift.Text.Templates;
@@ -52,6 +53,7 @@ public sealed class TrainRun(TrainRecipe recipe)
         var (train, eval) = LoadData(tokenizer, template);
         OnMessage($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
                   $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}");
+        CpuBf16.WarnIfEmulated(dtype, OnMessage);
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
