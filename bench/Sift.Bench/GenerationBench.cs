@@ -11,7 +11,9 @@ namespace Sift.Bench;
 /// Greedy generation for evaluation: held-out Alpaca prompts (chat template with generation prompt)
 /// answered one by one with <see cref="TextGenerator"/> and in left-padded batches with
 /// <see cref="GreedyBatchGenerator"/>; tokens per second, and whether every batched answer equals
-/// the one-by-one answer. Stop ids are off so every prompt generates the same number of tokens.
+/// the one-by-one answer. Stop ids are off so every prompt generates the same number of tokens, unless
+/// --stop eos ends each answer at the model's EOS, as evaluation does (then answers differ in length
+/// and a batch's finished rows leave it).
 /// </summary>
 public static class GenerationBench
 {
@@ -21,23 +23,26 @@ public static class GenerationBench
         var modelDir = Arg("--model", Path.Combine("..", "shared", "assets", "models", "stories260K-hf"));
         int count = int.Parse(Arg("--prompts", "64")), newTokens = int.Parse(Arg("--new", "64"));
         var batchSizes = Arg("--batches", "1,4,16,64").Split(',').Select(int.Parse).ToArray();
+        bool eos = Arg("--stop", "none") == "eos";
 
         var tokenizer = ModelTokenizer.Load(modelDir);
         var template = ChatTemplate.ForModel(modelDir);
         using var model = ModelFolder.Load(modelDir);
+        var stops = eos ? model.Config.EosTokenIds.Concat(tokenizer.StopIds).ToHashSet() : new HashSet<int>();
         var data = Path.Combine("..", "shared", "assets", "data", "alpaca-2k", "alpaca_data_2k.json");
         var prompts = DatasetReader.Read(data, new DatasetOptions { SkipInvalid = true }).TakeLast(count)
             .Select(c => tokenizer.Encode(template.Render(c.Messages.Take(c.Messages.Count - 1).ToList(), addGenerationPrompt: true).Text, addBos: false))
             .Where(p => p.Length + newTokens <= model.Config.MaxPositionEmbeddings)
             .Select(p => (IReadOnlyList<int>)p).ToList();
-        Console.WriteLine($"{modelDir}: {prompts.Count} prompts of {prompts.Min(p => p.Count)}-{prompts.Max(p => p.Count)} tokens, {newTokens} new tokens each, greedy, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{modelDir}: {prompts.Count} prompts of {prompts.Min(p => p.Count)}-{prompts.Max(p => p.Count)} tokens, " +
+                          $"{(eos ? $"up to {newTokens} new tokens each (EOS ends an answer)" : $"{newTokens} new tokens each")}, greedy, {Environment.ProcessorCount} cores");
 
         // Untimed warm-up of both paths: the first passes through libtorch are slower.
-        foreach (var p in prompts.Take(4)) TextGenerator.Generate(model, p, newTokens, new SamplingOptions(), new HashSet<int>()).Count();
-        GreedyBatchGenerator.Generate(model, prompts.Take(4).ToList(), newTokens, new HashSet<int>());
+        foreach (var p in prompts.Take(4)) TextGenerator.Generate(model, p, newTokens, new SamplingOptions(), stops).Count();
+        GreedyBatchGenerator.Generate(model, prompts.Take(4).ToList(), newTokens, stops);
 
         var clock = Stopwatch.StartNew();
-        var alone = prompts.Select(p => TextGenerator.Generate(model, p, newTokens, new SamplingOptions(), new HashSet<int>()).ToArray()).ToList();
+        var alone = prompts.Select(p => TextGenerator.Generate(model, p, newTokens, new SamplingOptions(), stops).ToArray()).ToList();
         Report("one by one (TextGenerator)", alone.Sum(a => a.Length), clock.Elapsed.TotalSeconds, null);
 
         foreach (int size in batchSizes)
@@ -47,7 +52,7 @@ public static class GenerationBench
             var answers = new int[prompts.Count][];
             foreach (var chunk in order.Chunk(size))
             {
-                var ids = GreedyBatchGenerator.Generate(model, chunk.Select(i => prompts[i]).ToList(), newTokens, new HashSet<int>());
+                var ids = GreedyBatchGenerator.Generate(model, chunk.Select(i => prompts[i]).ToList(), newTokens, stops);
                 for (int r = 0; r < chunk.Length; r++) answers[chunk[r]] = ids[r];
             }
             int same = Enumerable.Range(0, prompts.Count).Count(i => answers[i].SequenceEqual(alone[i]));

@@ -7,7 +7,8 @@ namespace Sift.Generation;
 /// Greedy decoding of several prompts at once: the prompts are left-padded to the longest, run
 /// through one prefill pass, then every row advances one token per step through a shared KV cache.
 /// Padding is masked out of attention and rotary positions count real tokens only, so each row
-/// produces the tokens <see cref="TextGenerator"/> produces for that prompt alone.
+/// produces the tokens <see cref="TextGenerator"/> produces for that prompt alone. Rows that have
+/// finished leave the batch, so a batch costs what its unfinished prompts cost.
 /// </summary>
 public static class GreedyBatchGenerator
 {
@@ -38,32 +39,50 @@ public static class GreedyBatchGenerator
         using var noGrad = no_grad();
         using var cache = new KvCache(model.Config, rows, width + maxNewTokens, model.DType);
         using var promptIds = tensor(ids).reshape(rows, width);
-        using var promptMask = tensor(real).reshape(rows, width);
+        var promptMask = tensor(real).reshape(rows, width);
         var done = new bool[rows];
+        var active = Enumerable.Range(0, rows).ToArray(); // the prompt each batch row belongs to
         long[] next = [];
-        for (int step = 0; step < maxNewTokens; step++)
+        try
         {
-            using (var scope = NewDisposeScope())
+            for (int step = 0; step < maxNewTokens; step++)
             {
-                // Finished rows keep decoding (their tokens are ignored) so the batch stays rectangular.
-                var input = step == 0 ? promptIds : tensor(next).unsqueeze(1);
-                using var layout = step == 0
-                    ? AttentionLayout.Padded(promptMask)
-                    : AttentionLayout.PaddedStep(cat([promptMask, ones(rows, step, ScalarType.Int64)], 1));
-                using var output = model.Forward(input, layout, cache, computeLogits: false);
-                var last = output.Hidden[TensorIndex.Colon, -1];
-                next = model.Logits(last).to_type(ScalarType.Float32).argmax(-1).data<long>().ToArray();
+                using (var scope = NewDisposeScope())
+                {
+                    var input = step == 0 ? promptIds : tensor(next).unsqueeze(1);
+                    using var layout = step == 0
+                        ? AttentionLayout.Padded(promptMask)
+                        : AttentionLayout.PaddedStep(cat([promptMask, ones(active.Length, step, ScalarType.Int64)], 1));
+                    using var output = model.Forward(input, layout, cache, computeLogits: false);
+                    var last = output.Hidden[TensorIndex.Colon, -1];
+                    next = model.Logits(last).to_type(ScalarType.Float32).argmax(-1).data<long>().ToArray();
+                }
+                for (int b = 0; b < active.Length; b++)
+                {
+                    int r = active[b];
+                    if (done[r]) continue;
+                    int id = (int)next[b];
+                    if (stopIds.Contains(id)) { done[r] = true; continue; }
+                    generated[r].Add(id);
+                    if (prompts[r].Count + generated[r].Count >= limit || (stopAfter?.Invoke(r, generated[r]) ?? false)) done[r] = true;
+                }
+                var keep = Enumerable.Range(0, active.Length).Where(b => !done[active[b]]).ToArray();
+                if (keep.Length == 0) break;
+                // Finished rows decode on (their tokens ignored) until a quarter of the batch has
+                // finished; then the batch, its cache and its mask shrink to the unfinished rows.
+                if (4 * (active.Length - keep.Length) >= active.Length)
+                {
+                    using var rowsKept = tensor(keep.Select(b => (long)b).ToArray());
+                    cache.KeepRows(rowsKept);
+                    var shrunk = promptMask.index_select(0, rowsKept);
+                    promptMask.Dispose();
+                    promptMask = shrunk;
+                    next = [.. keep.Select(b => next[b])];
+                    active = [.. keep.Select(b => active[b])];
+                }
             }
-            for (int r = 0; r < rows; r++)
-            {
-                if (done[r]) continue;
-                int id = (int)next[r];
-                if (stopIds.Contains(id)) { done[r] = true; continue; }
-                generated[r].Add(id);
-                if (prompts[r].Count + generated[r].Count >= limit || (stopAfter?.Invoke(r, generated[r]) ?? false)) done[r] = true;
-            }
-            if (done.All(d => d)) break;
         }
+        finally { promptMask.Dispose(); }
         return generated.Select(g => g.ToArray()).ToArray();
     }
 

@@ -40,6 +40,18 @@ public sealed class KvCache : IDisposable
 
     public void Advance(int positions) => Length += positions;
 
+    /// <summary>Keeps only the batch rows <paramref name="rows"/> (in that order), e.g. the sequences still generating.</summary>
+    public void KeepRows(Tensor rows)
+    {
+        foreach (var store in new[] { _keys, _values })
+            for (int i = 0; i < store.Length; i++)
+            {
+                var kept = store[i].index_select(0, rows);
+                store[i].Dispose();
+                store[i] = kept;
+            }
+    }
+
     public void Dispose()
     {
         foreach (var t in _keys) t.Dispose();

@@ -41,6 +41,20 @@ public class GreedyBatchGeneratorTests
     }
 
     [Fact]
+    public void RowsThatFinishEarlyLeaveTheBatchWithoutChangingTheOthers()
+    {
+        using var model = Model();
+        int[][] prompts = [.. Enumerable.Range(0, 9).Select(i => Enumerable.Range(0, 1 + i % 5).Select(k => 1 + (i * 7 + k * 13) % 47).ToArray())];
+        var free = GreedyBatchGenerator.Generate(model, prompts, 16, new HashSet<int>());
+        // Stop ids that end the rows at many different steps, so the batch shrinks several times.
+        var stops = new HashSet<int> { free[0][1], free[3][4], free[5][8] };
+        var batched = GreedyBatchGenerator.Generate(model, prompts, 16, stops);
+        Assert.True(batched.Select(b => b.Length).Distinct().Count() >= 3, "the rows should finish at several different steps");
+        for (int r = 0; r < prompts.Length; r++)
+            Assert.Equal(TextGenerator.Generate(model, prompts[r], 16, new SamplingOptions(), stops), batched[r]);
+    }
+
+    [Fact]
     public void RejectsAPromptThatFillsTheModel()
     {
         using var model = Model();
