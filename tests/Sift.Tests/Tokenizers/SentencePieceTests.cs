@@ -168,6 +168,15 @@ public class SentencePieceTests
             $"{differing.Count} lines differ from spm_encode, e.g. line {differing.FirstOrDefault()}: \"{(differing.Count > 0 ? lines[differing[0]] : "")}\"");
     }
 
+    /// <summary>A line of 100,000+ characters (longer than the buffers the encoder keeps per thread) also gives spm_encode's ids.</summary>
+    [Fact]
+    public void A_very_long_line_matches_spm_encode()
+    {
+        var line = string.Join(' ', RealLines().Take(3000));
+        Assert.True(line.Length > 100_000);
+        Assert.Equal(SpmEncode(Llama2Model, [line])[0], Tokenizer("llama2").Encode(line, addBos: false));
+    }
+
     /// <summary>Runs Debian's spm_encode (package sentencepiece) on the lines; one id list per line.</summary>
     internal static List<int[]> SpmEncode(string model, IReadOnlyList<string> lines)
     {

@@ -27,7 +27,7 @@ internal ref struct ProtobufReader(ReadOnlySpan<byte> message)
         return true;
     }
 
-    public ulong ReadVarintField() { Expect(Varint); return ReadVarint(); }
+    private ulong ReadVarintField() { Expect(Varint); return ReadVarint(); }
 
     /// <summary>An int32 or enum field (negative values are written sign-extended to 64 bits).</summary>
     public int ReadInt32() => (int)ReadVarintField();

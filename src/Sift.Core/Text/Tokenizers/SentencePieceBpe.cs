@@ -60,7 +60,7 @@ internal sealed class SentencePieceBpe
     public void Encode(ReadOnlySpan<char> normalized, List<int> ids)
     {
         if (normalized.IsEmpty) return;
-        var scratch = t_scratch ??= new Scratch();
+        var scratch = normalized.Length <= Scratch.KeptCapacity ? t_scratch ??= new Scratch() : new Scratch();
         scratch.Reset(normalized.Length);
         new Run(this, normalized, scratch).Encode(ids);
     }
@@ -103,6 +103,9 @@ internal sealed class SentencePieceBpe
     /// <summary>Per-thread buffers, so encoding allocates little. Symbols form a linked list over the text; a merged-away symbol has length 0.</summary>
     private sealed class Scratch
     {
+        /// <summary>Buffers for longer texts are not kept, so one huge document does not pin memory per thread.</summary>
+        public const int KeptCapacity = 1 << 16;
+
         public int[] Start = [], Length = [], Prev = [], Next = [];
         public bool[] Frozen = [];
         public readonly PriorityQueue<Pair, (float Score, int Left)> Queue = new(MergeOrder.Instance);
