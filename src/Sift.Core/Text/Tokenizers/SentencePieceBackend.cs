@@ -22,7 +22,7 @@ internal sealed class SentencePieceBackend : TokenizerBackend
 
     private SentencePieceBackend(SentencePieceModelFile model, Dictionary<string, int> added)
     {
-        _bpe = new SentencePieceBpe(model);
+        _bpe = new SentencePieceBpe(new SentencePieceVocabulary(model));
         _spaces = new SentencePieceSpaces(model.AddDummyPrefix, model.RemoveExtraWhitespaces, model.EscapeWhitespaces);
         _pieces = [.. model.Pieces];
         _byteFallback = model.ByteFallback;

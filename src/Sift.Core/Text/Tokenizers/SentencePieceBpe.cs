@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Sift.Text.Tokenizers;
@@ -15,46 +14,9 @@ namespace Sift.Text.Tokenizers;
 /// otherwise &lt;unk&gt;, and a run of unknown symbols gives one &lt;unk&gt;.</item>
 /// </list>
 /// </summary>
-internal sealed class SentencePieceBpe
+internal sealed class SentencePieceBpe(SentencePieceVocabulary vocabulary)
 {
-    /// <summary>NORMAL, USER_DEFINED and UNUSED pieces: what merges can produce.</summary>
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _mergeable;
-
-    /// <summary>CONTROL, UNKNOWN and BYTE pieces, which a symbol's id is looked up in first.</summary>
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _reserved;
-
-    private readonly float[] _scores;
-    private readonly SentencePieceType[] _types;
-    private readonly AddedTokenMatcher? _userDefined;
-    private readonly int _unknownId;
-    private readonly int[]? _byteIds;
-
     [ThreadStatic] private static Scratch? t_scratch;
-
-    public SentencePieceBpe(SentencePieceModelFile model)
-    {
-        var mergeable = new Dictionary<string, int>(StringComparer.Ordinal);
-        var reserved = new Dictionary<string, int>(StringComparer.Ordinal);
-        var userDefined = new List<string>();
-        _unknownId = -1;
-        for (int id = 0; id < model.Pieces.Count; id++)
-        {
-            var (piece, type) = (model.Pieces[id], model.Types[id]);
-            bool isMergeable = type is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused;
-            if (!(isMergeable ? mergeable : reserved).TryAdd(piece, id)) throw Invalid(model, $"piece \"{piece}\" is defined twice");
-            if (type == SentencePieceType.UserDefined) userDefined.Add(piece);
-            if (type == SentencePieceType.Unknown)
-                _unknownId = _unknownId < 0 ? id : throw Invalid(model, "it has more than one unknown piece");
-        }
-        if (_unknownId < 0) throw Invalid(model, "it has no unknown piece (<unk>)");
-
-        _mergeable = mergeable.GetAlternateLookup<ReadOnlySpan<char>>();
-        _reserved = reserved.GetAlternateLookup<ReadOnlySpan<char>>();
-        _scores = [.. model.Scores];
-        _types = [.. model.Types];
-        _userDefined = userDefined.Count > 0 ? new AddedTokenMatcher(userDefined) : null;
-        _byteIds = model.ByteFallback ? ByteIds(model) : null;
-    }
 
     /// <summary>Appends the ids of <paramref name="normalized"/> (spaces already written as "▁", dummy prefix included).</summary>
     public void Encode(ReadOnlySpan<char> normalized, List<int> ids)
@@ -62,32 +24,8 @@ internal sealed class SentencePieceBpe
         if (normalized.IsEmpty) return;
         var scratch = normalized.Length <= Scratch.KeptCapacity ? t_scratch ??= new Scratch() : new Scratch();
         scratch.Reset(normalized.Length);
-        new Run(this, normalized, scratch).Encode(ids);
+        new Run(vocabulary, normalized, scratch).Encode(ids);
     }
-
-    /// <summary>spm's PieceToId: reserved pieces first, then the others, else the unknown piece.</summary>
-    private int PieceToId(ReadOnlySpan<char> piece) =>
-        _reserved.TryGetValue(piece, out int id) || _mergeable.TryGetValue(piece, out id) ? id : _unknownId;
-
-    private static int[] ByteIds(SentencePieceModelFile model)
-    {
-        var ids = Enumerable.Repeat(-1, 256).ToArray();
-        for (int id = 0; id < model.Pieces.Count; id++)
-        {
-            if (model.Types[id] != SentencePieceType.Byte) continue;
-            var piece = model.Pieces[id];
-            if (piece.Length != 6 || !piece.StartsWith("<0x", StringComparison.Ordinal) || piece[5] != '>' ||
-                !byte.TryParse(piece.AsSpan(3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte value))
-                throw Invalid(model, $"byte piece \"{piece}\" is not spelled <0xAB>");
-            ids[value] = id;
-        }
-        int missing = Array.IndexOf(ids, -1);
-        if (missing >= 0) throw Invalid(model, $"it uses byte fallback but has no piece <0x{missing:X2}>");
-        return ids;
-    }
-
-    private static SiftException Invalid(SentencePieceModelFile model, string problem) =>
-        new($"{model.Path}: {problem}; restore tokenizer.model from the model's original files.");
 
     /// <summary>A candidate merge of the adjacent symbols Left and Right, whose text had Length chars when it was queued.</summary>
     private readonly record struct Pair(int Left, int Right, int Length);
@@ -125,7 +63,7 @@ internal sealed class SentencePieceBpe
         }
     }
 
-    private readonly ref struct Run(SentencePieceBpe model, ReadOnlySpan<char> text, Scratch scratch)
+    private readonly ref struct Run(SentencePieceVocabulary vocabulary, ReadOnlySpan<char> text, Scratch scratch)
     {
         private readonly ReadOnlySpan<char> _text = text;
 
@@ -145,7 +83,7 @@ internal sealed class SentencePieceBpe
             int count = 0;
             for (int i = 0; i < _text.Length; count++)
             {
-                int length = model._userDefined?.MatchAt(_text[i..])?.Length ?? 0;
+                int length = vocabulary.UserDefined?.MatchAt(_text[i..])?.Length ?? 0;
                 scratch.Frozen[count] = length > 0;
                 if (length == 0) length = char.IsHighSurrogate(_text[i]) && i + 1 < _text.Length && char.IsLowSurrogate(_text[i + 1]) ? 2 : 1;
                 scratch.Start[count] = i;
@@ -163,10 +101,10 @@ internal sealed class SentencePieceBpe
             if (left < 0 || right < 0 || scratch.Frozen[left] || scratch.Frozen[right]) return;
             int length = scratch.Length[left] + scratch.Length[right];
             var piece = _text.Slice(scratch.Start[left], length);
-            if (!model._mergeable.TryGetValue(piece, out int id)) return;
-            scratch.Queue.Enqueue(new Pair(left, right, length), (model._scores[id], left));
-            if (model._types[id] == SentencePieceType.Unused)
-                (scratch.Unmerge ??= [])[piece.ToString()] = (_text.Slice(scratch.Start[left], scratch.Length[left]).ToString(), _text.Slice(scratch.Start[right], scratch.Length[right]).ToString());
+            if (!vocabulary.TryGetMergeable(piece, out int id)) return;
+            scratch.Queue.Enqueue(new Pair(left, right, length), (vocabulary.Score(id), left));
+            if (vocabulary.Type(id) == SentencePieceType.Unused)
+                (scratch.Unmerge ??= new(StringComparer.Ordinal))[piece.ToString()] = (_text.Slice(scratch.Start[left], scratch.Length[left]).ToString(), _text.Slice(scratch.Start[right], scratch.Length[right]).ToString());
         }
 
         private void MergeWhilePossible()
@@ -175,7 +113,7 @@ internal sealed class SentencePieceBpe
             while (scratch.Queue.TryDequeue(out var pair, out _))
             {
                 var (left, right) = (pair.Left, pair.Right);
-                // A symbol of the pair was merged into another one after the pair was queued.
+                // Stale: since the pair was queued, one of its symbols was merged away or has grown.
                 if (length[left] == 0 || length[right] == 0 || length[left] + length[right] != pair.Length) continue;
 
                 length[left] = pair.Length;
@@ -189,8 +127,8 @@ internal sealed class SentencePieceBpe
 
         private void EmitResegmented(ReadOnlySpan<char> piece, List<int> ids, ref bool previousUnknown)
         {
-            int id = model.PieceToId(piece);
-            if (model._types[id] == SentencePieceType.Unused && scratch.Unmerge != null &&
+            int id = vocabulary.PieceToId(piece);
+            if (vocabulary.Type(id) == SentencePieceType.Unused && scratch.Unmerge != null &&
                 scratch.Unmerge.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(piece, out var parts))
             {
                 EmitResegmented(parts.Left, ids, ref previousUnknown);
@@ -198,12 +136,12 @@ internal sealed class SentencePieceBpe
                 return;
             }
 
-            bool unknown = model._types[id] == SentencePieceType.Unknown;
-            if (unknown && model._byteIds != null)
+            bool unknown = vocabulary.Type(id) == SentencePieceType.Unknown;
+            if (unknown && vocabulary.ByteFallback)
             {
                 // Every merge gives a piece, so an unknown symbol is one character: a few bytes.
                 Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(piece.Length)];
-                foreach (byte b in utf8[..Encoding.UTF8.GetBytes(piece, utf8)]) ids.Add(model._byteIds[b]);
+                foreach (byte b in utf8[..Encoding.UTF8.GetBytes(piece, utf8)]) ids.Add(vocabulary.ByteId(b));
             }
             else if (!(unknown && previousUnknown)) ids.Add(id);
             previousUnknown = unknown;
