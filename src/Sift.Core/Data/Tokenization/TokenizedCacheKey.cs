@@ -14,7 +14,7 @@ namespace Sift.Data.Tokenization;
 public static class TokenizedCacheKey
 {
     /// <summary>Bump when Sift's tokenization or masking changes what a cache would hold.</summary>
-    public const int TokenizationVersion = 2;
+    public const int TokenizationVersion = 3;
 
     /// <summary>The files of a model folder that decide how text becomes ids.</summary>
     public static readonly string[] TokenizerFiles =

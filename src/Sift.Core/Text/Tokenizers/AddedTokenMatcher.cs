@@ -21,7 +21,7 @@ internal sealed class AddedTokenMatcher
         int plainStart = 0;
         for (int i = 0; i < text.Length;)
         {
-            var match = MatchAt(text, i);
+            var match = MatchAt(text.AsSpan(i));
             if (match == null) { i++; continue; }
             if (i > plainStart) yield return (plainStart, i - plainStart, false);
             yield return (i, match.Length, true);
@@ -31,11 +31,12 @@ internal sealed class AddedTokenMatcher
         if (plainStart < text.Length) yield return (plainStart, text.Length - plainStart, false);
     }
 
-    private string? MatchAt(string text, int i)
+    /// <summary>The longest token that <paramref name="text"/> starts with, or null.</summary>
+    public string? MatchAt(ReadOnlySpan<char> text)
     {
-        if (!_byFirstChar.TryGetValue(text[i], out var candidates)) return null;
+        if (text.IsEmpty || !_byFirstChar.TryGetValue(text[0], out var candidates)) return null;
         foreach (var token in candidates)
-            if (string.CompareOrdinal(text, i, token, 0, token.Length) == 0) return token;
+            if (text.StartsWith(token, StringComparison.Ordinal)) return token;
         return null;
     }
 }

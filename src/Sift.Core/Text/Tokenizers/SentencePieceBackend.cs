@@ -1,63 +1,74 @@
+using System.Buffers;
 using System.Text;
-using Microsoft.ML.Tokenizers;
 
 namespace Sift.Text.Tokenizers;
 
-/// <summary>A SentencePiece BPE model (tokenizer.model of Llama 2, TinyLlama, Mistral, llama2.c) through LlamaTokenizer.</summary>
+/// <summary>
+/// A SentencePiece BPE model (tokenizer.model of Llama 2, TinyLlama, Mistral, llama2.c). Added tokens
+/// (&lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; and tokenizer_config.json's) are matched in the text first; each
+/// stretch between them is normalized (<see cref="SentencePieceSpaces"/>) and encoded by
+/// <see cref="SentencePieceBpe"/>, which gives exactly spm_encode's ids.
+/// </summary>
 internal sealed class SentencePieceBackend : TokenizerBackend
 {
-    private readonly SentencePieceTokenizer _tokenizer;
+    private readonly SentencePieceBpe _bpe;
+    private readonly SentencePieceSpaces _spaces;
     private readonly string[] _pieces;
+    private readonly bool _byteFallback;
     private readonly Dictionary<string, int> _added;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _addedIds;
+    private readonly AddedTokenMatcher _addedMatcher;
     private readonly string _file;
 
-    private SentencePieceBackend(SentencePieceTokenizer tokenizer, string[] pieces, Dictionary<string, int> added, string file)
+    private SentencePieceBackend(SentencePieceModelFile model, Dictionary<string, int> added)
     {
-        _tokenizer = tokenizer;
-        _pieces = pieces;
+        _bpe = new SentencePieceBpe(new SentencePieceVocabulary(model));
+        _spaces = new SentencePieceSpaces(model.AddDummyPrefix, model.RemoveExtraWhitespaces, model.EscapeWhitespaces);
+        _pieces = [.. model.Pieces];
+        _byteFallback = model.ByteFallback;
         _added = added;
-        _file = file;
+        _addedIds = added.GetAlternateLookup<ReadOnlySpan<char>>();
+        _addedMatcher = new AddedTokenMatcher(added.Keys);
+        _file = model.Path;
     }
 
     /// <param name="extraAddedTokens">added tokens declared in tokenizer_config.json (content → id), matched in text as well.</param>
     public static SentencePieceBackend Load(string file, IReadOnlyDictionary<string, int> extraAddedTokens)
     {
-        // First pass only to learn the control tokens' ids, which the second pass must match in text.
-        SentencePieceTokenizer probe;
-        using (var stream = File.OpenRead(file)) probe = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
-
+        var model = SentencePieceModelFile.Read(file);
         var added = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Add(string? token, int id) { if (!string.IsNullOrEmpty(token) && id >= 0) added[token] = id; }
-        Add(probe.UnknownToken, probe.UnknownId);
-        Add(probe.BeginningOfSentenceToken, probe.BeginningOfSentenceId);
-        Add(probe.EndOfSentenceToken, probe.EndOfSentenceId);
+        void Add(string token, int id) { if (token.Length > 0 && id >= 0) added[token] = id; }
+        Add(model.UnkPiece, model.UnkId);
+        Add(model.BosPiece, model.BosId);
+        Add(model.EosPiece, model.EosId);
         foreach (var (content, id) in extraAddedTokens) added[content] = id;
-
-        SentencePieceTokenizer tokenizer;
-        using (var stream = File.OpenRead(file)) tokenizer = LlamaTokenizer.Create(stream, false, false, added);
-
-        var pieces = new string[tokenizer.Vocabulary.Values.Max() + 1];
-        foreach (var (piece, id) in tokenizer.Vocabulary) pieces[id] = piece;
-        return new SentencePieceBackend(tokenizer, pieces, added, file);
+        return new SentencePieceBackend(model, added);
     }
 
     public override string Description => $"SentencePiece model {_file}";
     public override IReadOnlyDictionary<string, int> AddedTokens => _added;
     public override int MaxVocabularyId => _pieces.Length - 1;
-    public override bool AddsDummyPrefix => _tokenizer.AddDummyPrefix;
-    public override bool RemovesExtraSpaces => (_tokenizer.Normalizer as SentencePieceNormalizer)?.RemoveExtraWhiteSpaces ?? false;
+    public override bool AddsDummyPrefix => _spaces.AddDummyPrefix;
+    public override bool RemovesExtraSpaces => _spaces.RemoveExtraWhitespaces;
 
     public override int[] EncodeIds(string text)
     {
-        int[] ids = [.. _tokenizer.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)];
-        // Microsoft.ML.Tokenizers 2.0.1 returns no ids for a text of one character (spaces around it
-        // aside) when the model removes extra whitespace; behind a special token it encodes it right.
-        if (ids.Length == 0 && RemovesExtraSpaces && text.Trim(' ').Length > 0 && _added.TryGetValue(_tokenizer.BeginningOfSentenceToken, out var bos))
+        var trimmed = _spaces.Trim(text);
+        var ids = new List<int>(trimmed.Length / 3 + 4);
+        var normalized = ArrayPool<char>.Shared.Rent(trimmed.Length + 1);
+        try
         {
-            var behindBos = _tokenizer.EncodeToIds(_tokenizer.BeginningOfSentenceToken + text.Trim(' '), false, false);
-            if (behindBos.Count > 0 && behindBos[0] == bos) ids = [.. behindBos.Skip(1)];
+            bool first = true;
+            foreach (var (start, length, isAdded) in _addedMatcher.Segments(trimmed))
+            {
+                var stretch = trimmed.AsSpan(start, length);
+                if (isAdded) { ids.Add(_addedIds[stretch]); continue; }
+                _bpe.Encode(normalized.AsSpan(0, _spaces.Normalize(stretch, first, normalized)), ids);
+                first = false;
+            }
         }
-        return ids;
+        finally { ArrayPool<char>.Shared.Return(normalized); }
+        return [.. ids];
     }
 
     public override string? VocabularyEntry(int id) => id >= 0 && id < _pieces.Length ? _pieces[id] : null;
@@ -66,7 +77,7 @@ internal sealed class SentencePieceBackend : TokenizerBackend
     {
         var piece = VocabularyEntry(id);
         if (piece == null) return null;
-        if (_tokenizer.ByteFallback && IsBytePiece(piece)) return [Convert.ToByte(piece.Substring(3, 2), 16)];
+        if (_byteFallback && IsBytePiece(piece)) return [Convert.ToByte(piece.Substring(3, 2), 16)];
         return Encoding.UTF8.GetBytes(piece.Replace('\u2581', ' '));
     }
 
