@@ -1,3 +1,5 @@
+using Google.Protobuf;
+
 namespace Sift.Text.Tokenizers;
 
 /// <summary>SentencePiece's piece types, numbered as in sentencepiece_model.proto.</summary>
@@ -5,7 +7,8 @@ internal enum SentencePieceType { Normal = 1, Unknown = 2, Control = 3, UserDefi
 
 /// <summary>
 /// The parts of a tokenizer.model (a protobuf ModelProto) that BPE encoding needs, with the
-/// proto's defaults for fields the file leaves out.
+/// proto's defaults for fields the file leaves out. Read field by field with Google.Protobuf's
+/// CodedInputStream, which bounds every read, so a damaged file fails instead of reading past its end.
 /// </summary>
 internal sealed class SentencePieceModelFile
 {
@@ -39,7 +42,7 @@ internal sealed class SentencePieceModelFile
         {
             model.ReadModelProto(File.ReadAllBytes(path));
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or FormatException)
         {
             throw new SiftException($"{path}: not a readable SentencePiece model ({e.Message}); restore tokenizer.model from the model's original files.", e);
         }
@@ -51,38 +54,54 @@ internal sealed class SentencePieceModelFile
         return model;
     }
 
-    private void ReadModelProto(ReadOnlySpan<byte> bytes)
+    private void ReadModelProto(byte[] bytes)
     {
-        var reader = new ProtobufReader(bytes);
-        while (reader.NextField(out int field))
+        var input = new CodedInputStream(bytes);
+        for (uint tag; (tag = input.ReadTag()) != 0;)
         {
-            switch (field)
+            switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: ReadPiece(reader.ReadBytes()); break;
-                case 2: ReadTrainerSpec(reader.ReadBytes()); break;
-                case 3: ReadNormalizerSpec(reader.ReadBytes()); break;
-                default: reader.SkipField(); break;
+                case 1: ReadPiece(Message(input, tag)); break;
+                case 2: ReadTrainerSpec(Message(input, tag)); break;
+                case 3: ReadNormalizerSpec(Message(input, tag)); break;
+                default: input.SkipLastField(); break;
             }
         }
     }
 
-    private void ReadPiece(ReadOnlySpan<byte> bytes)
+    private static CodedInputStream Message(CodedInputStream input, uint tag)
     {
-        var reader = new ProtobufReader(bytes);
+        Expect(tag, WireFormat.WireType.LengthDelimited);
+        return input.ReadBytes().CreateCodedInput();
+    }
+
+    /// <summary>CodedInputStream reads what it is asked for; a field of another wire type is a damaged file.</summary>
+    private static void Expect(uint tag, WireFormat.WireType type)
+    {
+        if (WireFormat.GetTagWireType(tag) != type)
+            throw new FormatException($"field {WireFormat.GetTagFieldNumber(tag)} has wire type {WireFormat.GetTagWireType(tag)} where {type} was expected");
+    }
+
+    private static int Int32(CodedInputStream input, uint tag) { Expect(tag, WireFormat.WireType.Varint); return input.ReadInt32(); }
+    private static bool Bool(CodedInputStream input, uint tag) { Expect(tag, WireFormat.WireType.Varint); return input.ReadBool(); }
+    private static string Text(CodedInputStream input, uint tag) { Expect(tag, WireFormat.WireType.LengthDelimited); return input.ReadString(); }
+
+    private void ReadPiece(CodedInputStream input)
+    {
         string piece = "";
         float score = 0;
         var type = SentencePieceType.Normal;
-        while (reader.NextField(out int field))
+        for (uint tag; (tag = input.ReadTag()) != 0;)
         {
-            switch (field)
+            switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: piece = reader.ReadString(); break;
-                case 2: score = reader.ReadFloat(); break;
+                case 1: piece = Text(input, tag); break;
+                case 2: Expect(tag, WireFormat.WireType.Fixed32); score = input.ReadFloat(); break;
                 case 3:
-                    int value = reader.ReadInt32();
+                    int value = Int32(input, tag);
                     type = Enum.IsDefined((SentencePieceType)value) ? (SentencePieceType)value : throw new FormatException($"piece {Pieces.Count} has unknown type {value}");
                     break;
-                default: reader.SkipField(); break;
+                default: input.SkipLastField(); break;
             }
         }
         Pieces.Add(piece);
@@ -90,39 +109,37 @@ internal sealed class SentencePieceModelFile
         Types.Add(type);
     }
 
-    private void ReadTrainerSpec(ReadOnlySpan<byte> bytes)
+    private void ReadTrainerSpec(CodedInputStream input)
     {
-        var reader = new ProtobufReader(bytes);
-        while (reader.NextField(out int field))
+        for (uint tag; (tag = input.ReadTag()) != 0;)
         {
-            switch (field)
+            switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 3: ModelType = reader.ReadInt32(); break;
-                case 24: TreatWhitespaceAsSuffix = reader.ReadBool(); break;
-                case 35: ByteFallback = reader.ReadBool(); break;
-                case 40: UnkId = reader.ReadInt32(); break;
-                case 41: BosId = reader.ReadInt32(); break;
-                case 42: EosId = reader.ReadInt32(); break;
-                case 45: UnkPiece = reader.ReadString(); break;
-                case 46: BosPiece = reader.ReadString(); break;
-                case 47: EosPiece = reader.ReadString(); break;
-                default: reader.SkipField(); break;
+                case 3: ModelType = Int32(input, tag); break;
+                case 24: TreatWhitespaceAsSuffix = Bool(input, tag); break;
+                case 35: ByteFallback = Bool(input, tag); break;
+                case 40: UnkId = Int32(input, tag); break;
+                case 41: BosId = Int32(input, tag); break;
+                case 42: EosId = Int32(input, tag); break;
+                case 45: UnkPiece = Text(input, tag); break;
+                case 46: BosPiece = Text(input, tag); break;
+                case 47: EosPiece = Text(input, tag); break;
+                default: input.SkipLastField(); break;
             }
         }
     }
 
-    private void ReadNormalizerSpec(ReadOnlySpan<byte> bytes)
+    private void ReadNormalizerSpec(CodedInputStream input)
     {
-        var reader = new ProtobufReader(bytes);
-        while (reader.NextField(out int field))
+        for (uint tag; (tag = input.ReadTag()) != 0;)
         {
-            switch (field)
+            switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: NormalizerName = reader.ReadString(); break;
-                case 3: AddDummyPrefix = reader.ReadBool(); break;
-                case 4: RemoveExtraWhitespaces = reader.ReadBool(); break;
-                case 5: EscapeWhitespaces = reader.ReadBool(); break;
-                default: reader.SkipField(); break;
+                case 1: NormalizerName = Text(input, tag); break;
+                case 3: AddDummyPrefix = Bool(input, tag); break;
+                case 4: RemoveExtraWhitespaces = Bool(input, tag); break;
+                case 5: EscapeWhitespaces = Bool(input, tag); break;
+                default: input.SkipLastField(); break;
             }
         }
     }
