@@ -74,6 +74,28 @@ public class TrainCliTests
     }
 
     [Fact]
+    public void ResumingWithAnotherLoggingStepsIsRefusedOnlyWhereItChangesTheUpdates()
+    {
+        // SFTMix's gradient diagnostics run on logged steps, so there logging_steps shapes the weights.
+        var (model, data) = Fixture();
+        var lines = File.ReadAllLines(data);
+        var confident = Path.Combine(TrainerFixtures.TempDir(), "confident.jsonl");
+        var unconfident = Path.Combine(TrainerFixtures.TempDir(), "unconfident.jsonl");
+        File.WriteAllLines(confident, lines[..12]);
+        File.WriteAllLines(unconfident, lines[12..]);
+        string[] sftmix = ["--set", "objective.name=sftmix", "--set", $"objective.confident={confident}", "--set", $"objective.unconfident={unconfident}",
+                           "--set", "data.train=", "--set", "objective.diagnostic_steps=1"];
+        foreach (var (objective, refused) in new[] { (sftmix, true), (["--set", "objective.name=neftune"], false) })
+        {
+            var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+            var (code, _, err) = CliRunner.Run(Args(model, data, output, [.. objective, "--set", "schedule.max_steps=2"]));
+            Assert.True(code == 0, err);
+            (code, _, err) = CliRunner.Run(Args(model, data, output, [.. objective, "--set", "schedule.max_steps=2", "--set", "output.logging_steps=2", "--resume"]));
+            Assert.True(refused ? code == 1 && err.Contains("made with different settings") : code == 0, err);
+        }
+    }
+
+    [Fact]
     public void RecipeErrorsNameTheSettingAndTheFile()
     {
         var (model, data) = Fixture();

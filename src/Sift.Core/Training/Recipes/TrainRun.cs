@@ -128,11 +128,17 @@ public sealed class TrainRun(TrainRecipe recipe)
         _ => new SftMixObjective(_confidentIds!, recipe.Objective.SftMix!.Options),
     };
 
-    /// <summary>What must be identical for a checkpoint to be resumed: the recipe without its output settings, and the exact token data.</summary>
+    /// <summary>
+    /// What must be identical for a checkpoint to be resumed: the recipe without its output settings, and
+    /// the exact token data. logging_steps stays in when SFTMix runs gradient diagnostics: they run on
+    /// logged steps, and a diagnostic step's update differs from a plain one in float rounding.
+    /// </summary>
     private string Signature(IReadOnlyList<TokenizedExample> train)
     {
+        bool loggingShapesUpdates = recipe.Objective.SftMix is { Options.DiagnosticSteps: > 0 };
         var lines = recipe.ToYaml().Split('\n').Where(l => !l.TrimStart().StartsWith("output_dir:") && !l.TrimStart().StartsWith("save_") &&
-                                                           !l.TrimStart().StartsWith("logging_steps:") && !l.TrimStart().StartsWith("eval_steps:"));
+                                                           (loggingShapesUpdates || !l.TrimStart().StartsWith("logging_steps:")) &&
+                                                           !l.TrimStart().StartsWith("eval_steps:"));
         var sb = new StringBuilder(string.Join('\n', lines));
         foreach (var e in train) sb.Append(e.Id).Append(':').AppendJoin(',', e.Tokens).Append(':').AppendJoin("", e.Trained.Select(t => t ? '1' : '0')).Append('\n');
         return ContentHash.OfString(sb.ToString());
