@@ -29,7 +29,9 @@ public interface ITrainingObjective
 /// <param name="StepExamples">Every micro-batch of this optimizer step, so losses can be normalized over the whole step.</param>
 /// <param name="Generator">The step's random source (noise, mixing weights), seeded from (seed, step) so a resumed run draws the same numbers.</param>
 /// <param name="Logged">Whether the trainer writes this step's metrics; metrics that cost extra work need only be computed then.</param>
-public sealed record StepContext(long Step, IReadOnlyList<IReadOnlyList<TokenizedExample>> StepExamples, Generator Generator, bool Logged = true)
+/// <param name="LoggingSteps">The trainer's logging interval.</param>
+public sealed record StepContext(long Step, IReadOnlyList<IReadOnlyList<TokenizedExample>> StepExamples, Generator Generator,
+    bool Logged = true, long LoggingSteps = 1)
 {
     /// <summary>Trained tokens over the whole step: the NTP denominator.</summary>
     public long StepTrainedTokens => StepExamples.Sum(mb => mb.Sum(e => (long)e.TrainedCount));

@@ -95,7 +95,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             ulong stepSeed = unchecked((ulong)(options.Seed * 1_000_003L + step * 7_919L + 11));
             torch.manual_seed((long)(stepSeed & long.MaxValue));
             var generator = new Generator(stepSeed);
-            var context = new StepContext(step, batches, generator, Logged: IsLogged(step + 1));
+            var context = new StepContext(step, batches, generator, IsLogged(step + 1), options.LoggingSteps);
             var metrics = new Dictionary<string, double>();
             long stepTokens = 0;
             double loss = 0;

@@ -89,15 +89,18 @@ public class SftMixObjectiveTests
             Assert.True(values.Zip(expected[name]).All(p => Math.Abs(p.First - p.Second) <= 1e-5 + 1e-4 * Math.Abs(p.Second)), $"{name} differs");
     }
 
-    [Fact]
-    public void DiagnosticsAreComputedOnlyOnLoggedSteps()
+    [Theory]
+    [InlineData(2, 1, new long[] { 2, 4, 6, 7 })]      // every logged step: 2, 4, 6, and 7 as the last one
+    [InlineData(1, 3, new long[] { 3, 6 })]            // every 3rd step
+    [InlineData(2, 3, new long[] { 4, 6 })]            // logged 2, 4, 6, 7; multiples of 3 fall in (2, 4] and (4, 6]
+    [InlineData(3, 2, new long[] { 3, 6 })]            // logged 3, 6, 7; multiples of 2 fall in (0, 3] and (3, 6], none in (6, 7]
+    public void DiagnosticsRunOnTheFirstLoggedStepAfterEachMultiple(long loggingSteps, long diagnosticSteps, long[] expected)
     {
-        var options = TrainerFixtures.Options(steps: 5) with { LoggingSteps = 2 };
-        var recorder = new RecordingObjective(new SftMixObjective(Confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: 1)));
+        var options = TrainerFixtures.Options(steps: 7) with { LoggingSteps = loggingSteps };
+        var recorder = new RecordingObjective(new SftMixObjective(Confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: diagnosticSteps)));
         using var model = TrainerFixtures.Model();
         TrainerFixtures.Train(model, options, TrainerFixtures.TempDir(), Data, recorder);
-        // Steps 2 and 4 are logged, and step 5 as the last one.
-        Assert.Equal([2L, 4, 5], recorder.DiagnosedSteps);
+        Assert.Equal(expected, recorder.DiagnosedSteps);
     }
 
     private sealed class RecordingObjective(ITrainingObjective inner) : ITrainingObjective

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Sift.Training.Objectives;
 
 /// <summary>SFTMix settings (methods.md Part A §2.3; paper defaults α = 0.5, μ = 0.2).</summary>
-/// <param name="DiagnosticSteps">On logged steps that are a multiple of this, also measure the gradient norm of each term and their cosine (that step takes one backward pass per term instead of one in all, about 1.7 plain steps); 0 = never.</param>
+/// <param name="DiagnosticSteps">About every this many steps (on the first logged step at or after each multiple), also measure the gradient norm of each term and their cosine; that step takes one backward pass per term instead of one in all, about 1.7 plain steps. 0 = never.</param>
 public sealed record SftMixOptions(double Alpha = 0.5, double Mu = 0.2, bool PairByLength = false, long DiagnosticSteps = 10);
 
 /// <summary>
@@ -34,7 +34,7 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         IReadOnlyList<ExampleLoss> examples;
         using var rows = ResponseTokens.Rows(output.Hidden, batch);
         var pairs = Pairs(rows.Owners, batch.Examples.Count, context.Generator);
-        if (options.DiagnosticSteps > 0 && context.Logged && (context.Step + 1) % options.DiagnosticSteps == 0)
+        if (IsDiagnosticStep(context))
         {
             // The two terms as separate losses, for the gradient of each.
             var mixup = MixupRows.From(pairs);
@@ -66,6 +66,14 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         metrics["lambda_mean"] = pairs.Sum(p => p.Lambda) / stepPairs;
         metrics["lambda_extreme_share"] = pairs.Count(p => p.Lambda < 0.1 || p.Lambda > 0.9) / (double)stepPairs;
         return new ObjectiveResult(loss.MoveToOuterDisposeScope(), examples, metrics);
+    }
+
+    /// <summary>A logged step with a multiple of DiagnosticSteps since the step logged before it (so logging_steps need not divide it).</summary>
+    private bool IsDiagnosticStep(StepContext context)
+    {
+        if (options.DiagnosticSteps <= 0 || !context.Logged) return false;
+        long step = context.Step + 1, sinceLastLog = step % context.LoggingSteps == 0 ? context.LoggingSteps : step % context.LoggingSteps;
+        return step % options.DiagnosticSteps < sinceLastLog;
     }
 
     /// <summary>Σ over the micro-batch's pairs of min(N^c, N^u).</summary>
