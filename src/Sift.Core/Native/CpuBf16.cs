@@ -27,6 +27,6 @@ public static class CpuBf16
             .ToHashSet();
         if (flags.Count == 0 || Flags.Any(flags.Contains)) return null;
         return "this CPU has no bfloat16 instructions (AVX512_BF16, AMX or Arm BF16): bfloat16 matrix products run in software, " +
-               "many times slower than float32; use float32 here (--dtype float32, or precision: fp32 in a recipe)";
+               "many times slower than float32; use float32 here (--dtype float32, or precision.dtype: fp32 in a training recipe)";
     }
 }
