@@ -48,9 +48,15 @@ public static class SftMixBench
                 if (s > 0) times[name].Add(sw.Elapsed.TotalSeconds);
             }
         }
+        // Per-step ratios against the NTP step taken just before: a burst of load from other jobs hits
+        // both sides of a ratio, so their median is steadier than the ratio of the means.
         double ntp = times["ntp"].Average();
         foreach (var (name, _) in objectives)
-            Console.WriteLine($"{name}: {times[name].Average():F3} s/step (mean of {times[name].Count}), {times[name].Average() / ntp:F3}x NTP");
+        {
+            var ratios = times[name].Zip(times["ntp"], (t, n) => t / n).Order().ToList();
+            Console.WriteLine($"{name}: {times[name].Average():F3} s/step (mean of {times[name].Count}), {times[name].Average() / ntp:F3}x NTP; " +
+                              $"per-step ratio median {ratios[ratios.Count / 2]:F3}, quartiles {ratios[ratios.Count / 4]:F3}-{ratios[3 * ratios.Count / 4]:F3}");
+        }
         return 0;
     }
 
