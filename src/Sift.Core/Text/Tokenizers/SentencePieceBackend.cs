@@ -11,10 +11,10 @@ namespace Sift.Text.Tokenizers;
 /// </summary>
 internal sealed class SentencePieceBackend : TokenizerBackend
 {
+    private readonly SentencePieceVocabulary _vocabulary;
     private readonly SentencePieceBpe _bpe;
     private readonly SentencePieceSpaces _spaces;
     private readonly string[] _pieces;
-    private readonly bool _byteFallback;
     private readonly Dictionary<string, int> _added;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _addedIds;
     private readonly AddedTokenMatcher _addedMatcher;
@@ -22,10 +22,10 @@ internal sealed class SentencePieceBackend : TokenizerBackend
 
     private SentencePieceBackend(SentencePieceModelFile model, Dictionary<string, int> added)
     {
-        _bpe = new SentencePieceBpe(new SentencePieceVocabulary(model));
+        _vocabulary = new SentencePieceVocabulary(model);
+        _bpe = new SentencePieceBpe(_vocabulary);
         _spaces = new SentencePieceSpaces(model.AddDummyPrefix, model.RemoveExtraWhitespaces, model.EscapeWhitespaces);
         _pieces = [.. model.Pieces];
-        _byteFallback = model.ByteFallback;
         _added = added;
         _addedIds = added.GetAlternateLookup<ReadOnlySpan<char>>();
         _addedMatcher = new AddedTokenMatcher(added.Keys);
@@ -77,12 +77,7 @@ internal sealed class SentencePieceBackend : TokenizerBackend
     {
         var piece = VocabularyEntry(id);
         if (piece == null) return null;
-        if (_byteFallback && IsBytePiece(piece)) return [Convert.ToByte(piece.Substring(3, 2), 16)];
+        if (_vocabulary.TryGetByte(id, out byte value)) return [value];
         return Encoding.UTF8.GetBytes(piece.Replace('\u2581', ' '));
     }
-
-    /// <summary>Byte-fallback pieces are spelled "&lt;0xAB&gt;".</summary>
-    private static bool IsBytePiece(string piece) =>
-        piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>' &&
-        Uri.IsHexDigit(piece[3]) && Uri.IsHexDigit(piece[4]);
 }

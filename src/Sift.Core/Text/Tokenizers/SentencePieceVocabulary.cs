@@ -15,6 +15,7 @@ internal sealed class SentencePieceVocabulary
     private readonly SentencePieceType[] _types;
     private readonly int _unknownId = -1;
     private readonly int[]? _byteIds;
+    private readonly Dictionary<int, byte>? _byteOfId;
 
     public SentencePieceVocabulary(SentencePieceModelFile model)
     {
@@ -38,6 +39,7 @@ internal sealed class SentencePieceVocabulary
         _types = [.. model.Types];
         UserDefined = userDefined.Count > 0 ? new AddedTokenMatcher(userDefined) : null;
         _byteIds = model.ByteFallback ? ByteIds(model) : null;
+        _byteOfId = _byteIds?.Select((id, value) => (id, value)).ToDictionary(p => p.id, p => (byte)p.value);
     }
 
     /// <summary>USER_DEFINED pieces, which the text is split into whole and which never merge; null when there are none.</summary>
@@ -58,6 +60,13 @@ internal sealed class SentencePieceVocabulary
 
     /// <summary>The id of the byte-fallback piece &lt;0xAB&gt; for the byte; only with <see cref="ByteFallback"/>.</summary>
     public int ByteId(byte value) => _byteIds![value];
+
+    /// <summary>The byte a byte-fallback piece stands for; false for every other id, and for all ids without byte fallback.</summary>
+    public bool TryGetByte(int id, out byte value)
+    {
+        value = 0;
+        return _byteOfId != null && _byteOfId.TryGetValue(id, out value);
+    }
 
     private static int[] ByteIds(SentencePieceModelFile model)
     {
