@@ -12,7 +12,7 @@ namespace Sift.Training;
 public sealed class CheckpointStore(string outputDir, int keep)
 {
     public const string StateFile = "trainer_state.json";
-    public const string OptimizerFile = "optimizer.bin";
+    public const string OptimizerFile = "optimizer.safetensors";
     private const string Prefix = "checkpoint-";
 
     public string Root { get; } = Path.Combine(outputDir, "checkpoints");

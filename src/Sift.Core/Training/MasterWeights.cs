@@ -5,9 +5,9 @@ namespace Sift.Training;
 
 /// <summary>
 /// The parameters the optimizer updates. For bf16 compute with fp32 master weights each model
-/// parameter has an fp32 copy: gradients are copied up after backward, the optimizer steps the
-/// copies, and the model gets them back rounded to bf16. Otherwise the masters are the model's own
-/// parameters.
+/// parameter has an fp32 copy, which the optimizer steps from the model's bf16 gradient and writes
+/// back to the model rounded to bf16 (<see cref="FusedAdamW"/>). Otherwise the masters are the
+/// model's own parameters.
 /// </summary>
 public sealed class MasterWeights : IDisposable
 {
@@ -27,25 +27,10 @@ public sealed class MasterWeights : IDisposable
     }
 
     public IEnumerable<(string Name, Parameter Master)> Named => _entries.Select(e => (e.Name, e.Master));
-    public IEnumerable<Parameter> Masters => _entries.Select(e => e.Master);
 
-    public void GradientsToMasters()
-    {
-        if (!_separate) return;
-        using var _ = no_grad();
-        foreach (var (_, model, master) in _entries)
-        {
-            var g = model.grad;
-            master.grad = g is null ? zeros_like(master) : g.to_type(ScalarType.Float32);
-        }
-    }
-
-    public void MastersToModel()
-    {
-        if (!_separate) return;
-        using var _ = no_grad();
-        foreach (var (_, model, master) in _entries) model.copy_(master);
-    }
+    /// <summary>The optimizer's view: each master with the model parameter whose gradient it follows; weight decay for matrices only (transformers' rule, not biases or norm scales).</summary>
+    public IEnumerable<FusedAdamW.Entry> OptimizerEntries(double weightDecay) =>
+        _entries.Select(e => new FusedAdamW.Entry(e.Name, e.Master, e.Model, e.Master.dim() >= 2 ? weightDecay : 0.0));
 
     /// <summary>Loads master values (e.g. from a checkpoint) by name and refreshes the model.</summary>
     public void Load(IReadOnlyDictionary<string, Tensor> weights, string source)
@@ -57,15 +42,6 @@ public sealed class MasterWeights : IDisposable
                 throw new SiftException($"{source}: tensor '{name}' is missing or has the wrong shape; the checkpoint belongs to a different model or setup");
             master.copy_(w);
             if (_separate) model.copy_(master);
-        }
-    }
-
-    public void ZeroGradients()
-    {
-        foreach (var (_, model, master) in _entries)
-        {
-            model.grad?.zero_();
-            if (_separate) master.grad?.zero_();
         }
     }
 

@@ -54,13 +54,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         bool IsLogged(long done) => done % options.LoggingSteps == 0 || done == total;
 
         using var masters = new MasterWeights(target.Trainable, options.Precision);
-        // Weight decay applies to matrices, not to biases or norm scales (transformers' rule).
-        var decay = masters.Named.Where(p => p.Master.dim() >= 2).Select(p => p.Master).ToList();
-        var noDecay = masters.Named.Where(p => p.Master.dim() < 2).Select(p => p.Master).ToList();
-        var groups = new List<AdamW.ParamGroup>();
-        if (decay.Count > 0) groups.Add(new AdamW.ParamGroup(decay, new AdamW.Options { weight_decay = options.WeightDecay }));
-        if (noDecay.Count > 0) groups.Add(new AdamW.ParamGroup(noDecay, new AdamW.Options { weight_decay = 0.0 }));
-        using var optimizer = optim.AdamW(groups, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
+        using var optimizer = new FusedAdamW(masters.OptimizerEntries(options.WeightDecay), options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
 
         var store = new CheckpointStore(outputDir, options.SaveTotalLimit);
         long start = 0;
@@ -72,7 +66,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
                 throw new SiftException($"{resumeFrom}: this checkpoint was made with different settings or data; resume with the same config, or train into a new output_dir");
             var weights = target.Load(resumeFrom);
             try { masters.Load(weights, resumeFrom); } finally { foreach (var w in weights.Values) w.Dispose(); }
-            optimizer.load_state_dict(Path.Combine(resumeFrom, CheckpointStore.OptimizerFile));
+            optimizer.Load(Path.Combine(resumeFrom, CheckpointStore.OptimizerFile));
             start = state.GlobalStep;
             tokensSeen = state.TokensSeen;
             OnMessage?.Invoke($"resumed from {resumeFrom} at step {start} of {total}");
@@ -114,14 +108,10 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             }
             generator.Dispose();
 
-            masters.GradientsToMasters();
-            double norm = nn.utils.clip_grad_norm_(masters.Masters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
+            double norm = optimizer.GradientNorm();
             if (!double.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store);
             double lr = schedule.RateAt(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            optimizer.step();
-            masters.ZeroGradients();
-            masters.MastersToModel();
+            optimizer.Step(lr, ClipScale(norm, options.MaxGradNorm));
 
             long done = step + 1;
             stepsThisRun++;
@@ -189,11 +179,14 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         return steps;
     }
 
-    private void SaveCheckpoint(string dir, MasterWeights masters, OptimizerHelper optimizer)
+    /// <summary>torch.nn.utils.clip_grad_norm_'s factor: max_norm / (norm + 1e-6) when that is below 1; no clipping when max_norm ≤ 0.</summary>
+    public static double ClipScale(double norm, double maxNorm) => maxNorm > 0 ? Math.Min(1.0, maxNorm / (norm + 1e-6)) : 1.0;
+
+    private void SaveCheckpoint(string dir, MasterWeights masters, FusedAdamW optimizer)
     {
         using var weights = new NamedTensors(masters);
         target.Save(dir, weights.Tensors);
-        optimizer.save_state_dict(Path.Combine(dir, CheckpointStore.OptimizerFile));
+        optimizer.Save(Path.Combine(dir, CheckpointStore.OptimizerFile));
     }
 
     private void SaveConfidenceSnapshot(long step, MasterWeights masters)

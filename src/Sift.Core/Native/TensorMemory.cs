@@ -1,0 +1,71 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace Sift.Native;
+
+/// <summary>
+/// Raw access to the storage of contiguous CPU tensors, for the few kernels Sift runs in C# (the
+/// fused optimizer step), and bfloat16 ⇄ float32 conversion that rounds as libtorch does.
+/// </summary>
+public static unsafe class TensorMemory
+{
+    [DllImport("LibTorchSharp")]
+    private static extern IntPtr THSTensor_data(IntPtr handle);
+
+    /// <summary>The address of element 0; the tensor must be a contiguous CPU float32 or bfloat16 tensor.</summary>
+    public static void* Pointer(Tensor t, string what)
+    {
+        if (t.device_type != TorchSharp.DeviceType.CPU || !t.is_contiguous() || t.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new InvalidOperationException($"{what}: expected a contiguous CPU float32 or bfloat16 tensor, got {t.dtype} on {t.device}{(t.is_contiguous() ? "" : ", not contiguous")}");
+        var p = THSTensor_data(t.Handle);
+        if (p == IntPtr.Zero && t.numel() > 0) throw new InvalidOperationException($"{what}: libtorch gave no data pointer");
+        return (void*)p;
+    }
+
+    /// <summary>dst[i] = float(src[i]) for bfloat16 bit patterns.</summary>
+    public static void Widen(ushort* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<ushort>.Count;
+            for (; i + w <= n; i += w)
+            {
+                Vector.Widen(Vector.Load(src + i), out var lo, out var hi);
+                Vector.Store(Vector.AsVectorSingle(lo << 16), dst + i);
+                Vector.Store(Vector.AsVectorSingle(hi << 16), dst + i + w / 2);
+            }
+        }
+        for (; i < n; i++) dst[i] = BitConverter.Int32BitsToSingle(src[i] << 16);
+    }
+
+    /// <summary>dst[i] = bfloat16(src[i]), round to nearest even, NaN to 0x7FC0 (c10::BFloat16's rule).</summary>
+    public static void Narrow(float* src, ushort* dst, int n)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<uint>.Count;
+            var bias = new Vector<uint>(0x7FFF);
+            var nan = new Vector<uint>(0x7FC0);
+            for (; i + 2 * w <= n; i += 2 * w)
+                Vector.Store(Vector.Narrow(Round(Vector.Load(src + i), bias, nan), Round(Vector.Load(src + i + w), bias, nan)), dst + i);
+        }
+        for (; i < n; i++) dst[i] = Round(src[i]);
+    }
+
+    private static Vector<uint> Round(Vector<float> x, Vector<uint> bias, Vector<uint> nan)
+    {
+        var bits = Vector.AsVectorUInt32(x);
+        var rounded = (bits + bias + ((bits >> 16) & Vector<uint>.One)) >> 16;
+        return Vector.ConditionalSelect(Vector.AsVectorUInt32(Vector.Equals(x, x)), rounded, nan);
+    }
+
+    public static ushort Round(float x)
+    {
+        if (float.IsNaN(x)) return 0x7FC0;
+        uint bits = BitConverter.SingleToUInt32Bits(x);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+}
