@@ -30,7 +30,7 @@ public static class SftMixBench
         };
         var times = objectives.ToDictionary(o => o.Name, _ => new List<double>());
         var models = objectives.ToDictionary(o => o.Name, _ => { var m = new CausalLM(config); m.InitializeWeights(0); return m; });
-        var optimizers = models.ToDictionary(m => m.Key, m => optim.AdamW(m.Value.parameters(), 1e-4));
+        var optimizers = models.ToDictionary(m => m.Key, m => new FusedAdamW(m.Value.named_parameters().Select(p => new FusedAdamW.Entry(p.name, p.parameter, p.parameter, 0.0)), 0.9, 0.999, 1e-8));
         var plan = SftMixPlanner.Plan(data, confident, batch, false, 0, 0);
         for (int s = 0; s < plan.Count; s++)
         {
@@ -43,8 +43,7 @@ public static class SftMixBench
                 using var generator = new Generator((ulong)s + 1);
                 var result = objective.Compute(models[name], tokenBatch, new StepContext(s, [examples], generator));
                 result.Loss.backward();
-                optimizers[name].step();
-                optimizers[name].zero_grad();
+                optimizers[name].Step(1e-4, 1.0);
                 if (s > 0) times[name].Add(sw.Elapsed.TotalSeconds);
             }
         }
