@@ -47,18 +47,22 @@ public class TrainerTests
         Assert.Contains(wa, kv => kv.Value.Where((v, i) => Math.Abs(v - w0[kv.Key][i]) > 1e-4).Any());
     }
 
-    [Fact]
-    public void ResumingAfterAStopGivesBitIdenticalWeights()
+    [Theory]
+    [InlineData(Precision.Float32)]
+    [InlineData(Precision.Bfloat16Mixed)]
+    [InlineData(Precision.Bfloat16Pure)]
+    public void ResumingAfterAStopGivesBitIdenticalWeights(Precision precision)
     {
         var data = TrainerFixtures.Examples(12);
-        var options = TrainerFixtures.Options(steps: 8) with { PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 2, WeightDecay = 0.1, SaveSteps = 0 };
+        var options = TrainerFixtures.Options(steps: 8) with { PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 2, WeightDecay = 0.1, SaveSteps = 0, Precision = precision };
         var neftune = new NextTokenObjective(new NeftuneOptions(5));
+        var dtype = options.ComputeDType;
 
-        using var straight = TrainerFixtures.Model();
+        using var straight = TrainerFixtures.Model(dtype);
         TrainerFixtures.Train(straight, options, TrainerFixtures.TempDir(), data, neftune);
 
         var dir = TrainerFixtures.TempDir();
-        using (var first = TrainerFixtures.Model())
+        using (var first = TrainerFixtures.Model(dtype))
         {
             using var cancel = new CancellationTokenSource();
             var stopped = TrainerFixtures.Train(first, options, dir, data, neftune, cancel: cancel.Token, onStep: r => { if (r.Step == 3) cancel.Cancel(); });
@@ -66,7 +70,7 @@ public class TrainerTests
         }
         var latest = new CheckpointStore(dir, 2).Latest();
         Assert.EndsWith("checkpoint-3", latest);
-        using var resumed = TrainerFixtures.Model(seed: 99);
+        using var resumed = TrainerFixtures.Model(dtype, seed: 99);
         var result = TrainerFixtures.Train(resumed, options, dir, data, neftune, resume: latest);
         Assert.False(result.Interrupted);
 
