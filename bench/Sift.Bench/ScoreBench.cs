@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Sift.Data;
 using Sift.Models;
 using Sift.Scoring;
+using Sift.Training;
+using Sift.Training.Objectives;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -11,8 +13,8 @@ namespace Sift.Bench;
 /// Scoring throughput against training throughput of the same stories15M-shaped model (dim 288,
 /// 6 layers, 6 heads, vocab 32,000; random weights), batch and length (default 4 × 512 tokens,
 /// the second half of each row trained), in fp32 and bf16, measured in the same run. The training
-/// step is the plain one written here: forward with logits at every position, cross-entropy over
-/// the trained positions, backward, AdamW step (bf16: bf16 parameters, gradients and optimizer).
+/// step is the trainer's: next-token objective (fused LM head + cross entropy over the trained
+/// positions), backward, fused AdamW step (bf16: bf16 parameters, gradients and moments).
 /// --dtype fp32|bf16 limits the precisions. With --data (or --data-only), also the wall time of
 /// `sift score perplexity` on the shared Alpaca-2K and GSM8K train sets with the same model and
 /// the Llama 2 tokenizer.
@@ -53,18 +55,16 @@ public static class ScoreBench
 
     private static Action TrainStep(CausalLM model, List<TokenizedExample> examples)
     {
-        var optimizer = optim.AdamW(model.parameters(), lr: 1e-4, weight_decay: 0.1);
+        var optimizer = new FusedAdamW(model.named_parameters().Select(p => new FusedAdamW.Entry(p.name, p.parameter, p.parameter, p.parameter.dim() >= 2 ? 0.1 : 0.0)), 0.9, 0.999, 1e-8);
+        var objective = new NextTokenObjective();
         model.train();
         return () =>
         {
             using var scope = NewDisposeScope();
             using var tokens = Sift.Data.Batching.TokenBatch.Padded(examples);
-            optimizer.zero_grad();
-            using var output = model.Forward(tokens.InputIds);
-            var logits = output.Logits!;
-            var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32), tokens.Targets.reshape(-1), ignore_index: Sift.Data.Batching.TokenBatch.Ignore);
-            loss.backward();
-            optimizer.step();
+            using var generator = new Generator(1);
+            objective.Compute(model, tokens, new StepContext(0, [examples], generator)).Loss.backward();
+            optimizer.Step(1e-4, 1.0);
         };
     }
 
