@@ -94,8 +94,9 @@ public sealed unsafe class FusedAdamW : IDisposable
 
     private readonly record struct Coefficients(float Scale, float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float SqrtBc2, float Eps, float StepSize);
 
-    // torch.optim.AdamW's arithmetic in its order of operations (fp32, without FMA contraction): p·(1−lr·wd); m·β1 + (1−β1)·g;
-    // v·β2 + (1−β2)·g²; p − (lr/bc1)·m/(√v/√bc2 + ε).
+    // torch.optim.AdamW's arithmetic in its order of operations, in fp32: p·(1−lr·wd);
+    // m·β1 + (1−β1)·g; v·β2 + (1−β2)·g²; p − (lr/bc1)·m/(√v/√bc2 + ε). The vector loop and the
+    // scalar tail round identically, so where chunks end does not change any element.
     private static void Update(float* p, float* g, float* m, float* v, int n, float decay, Coefficients k)
     {
         int i = 0;
