@@ -5,7 +5,6 @@ using Sift.Scoring;
 using Sift.Training;
 using Sift.Training.Objectives;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Sift.Bench;
 
@@ -55,7 +54,9 @@ public static class ScoreBench
 
     private static Action TrainStep(CausalLM model, List<TokenizedExample> examples)
     {
-        var optimizer = new FusedAdamW(model.named_parameters().Select(p => new FusedAdamW.Entry(p.name, p.parameter, p.parameter, p.parameter.dim() >= 2 ? 0.1 : 0.0)), 0.9, 0.999, 1e-8);
+        // The model's own parameters are the masters (fp32, or pure bf16), as in the trainer without fp32 masters.
+        var masters = new MasterWeights(model.named_parameters(), Precision.Float32);
+        var optimizer = new FusedAdamW(masters.OptimizerEntries(weightDecay: 0.1), 0.9, 0.999, 1e-8);
         var objective = new NextTokenObjective();
         model.train();
         return () =>

@@ -4,7 +4,6 @@ using Sift.Data.Batching;
 using Sift.IO;
 using Sift.Native;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Sift.Training;
