@@ -28,6 +28,8 @@ public static class Program
                 return SftMixBench.Run(args[1..]);
             case "data":
                 return DataBench.Run(args[1..]);
+            case "lifetime-race":
+                return LifetimeRace.Run(args[1..]);
             case "generate":
                 return GenerationBench.Run(args[1..]);
             default:

@@ -1,3 +1,4 @@
+using Sift.Native;
 using static TorchSharp.torch;
 
 namespace Sift.Generation;
@@ -22,20 +23,22 @@ public sealed class TokenSampler : IDisposable
         var scores = logits.to_type(ScalarType.Float32);
         if (_options.Temperature == 0) return (int)scores.argmax().item<long>();
 
-        scores = scores / _options.Temperature;
+        using var temperature = Scalars.Hold(_options.Temperature);
+        scores = scores.div(temperature);
         if (_options.TopK > 0 && _options.TopK < scores.shape[0])
         {
             var kth = scores.topk(_options.TopK).values[-1];
-            scores = scores.masked_fill(scores < kth, float.NegativeInfinity);
+            scores = scores.masked_fill(scores < kth, Scalars.NegativeInfinity);
         }
         if (_options.TopP < 1.0)
         {
             var (sorted, order) = scores.sort(descending: true);
             var cumulative = sorted.softmax(0).cumsum(0);
             // Drop a token when the tokens before it already reach p (the first token always stays).
-            var drop = (cumulative - sorted.softmax(0)) >= _options.TopP;
+            using var topP = Scalars.Hold(_options.TopP);
+            var drop = (cumulative - sorted.softmax(0)).ge(topP);
             var dropInOriginalOrder = zeros_like(drop).scatter(0, order, drop);
-            scores = scores.masked_fill(dropInOriginalOrder, float.NegativeInfinity);
+            scores = scores.masked_fill(dropInOriginalOrder, Scalars.NegativeInfinity);
         }
         var probs = scores.softmax(0);
         return (int)multinomial(probs, 1, replacement: false, generator: _generator).item<long>();

@@ -1,3 +1,4 @@
+using Sift.Native;
 using static TorchSharp.torch;
 
 namespace Sift.Models;
@@ -24,15 +25,16 @@ public sealed class AttentionLayout : IDisposable
     /// <summary>Plain causal attention for rows of T new tokens after <paramref name="offset"/> cached ones.</summary>
     public static AttentionLayout Causal(long batch, long length, long offset = 0, Device? device = null)
     {
-        var positions = arange(offset, offset + length, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, length).contiguous();
+        using var scope = NewDisposeScope();
+        var positions = Scalars.Range(offset, offset + length, ScalarType.Int64, device).unsqueeze(0).expand(batch, length).contiguous();
         Tensor? mask = null;
         if (offset > 0 && length > 1)
         {
-            using var scope = NewDisposeScope();
-            var q = arange(offset, offset + length, dtype: ScalarType.Int64, device: device).unsqueeze(1);
-            var k = arange(0, offset + length, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+            var q = Scalars.Range(offset, offset + length, ScalarType.Int64, device).unsqueeze(1);
+            var k = Scalars.Range(0, offset + length, ScalarType.Int64, device).unsqueeze(0);
             mask = (k <= q).unsqueeze(0).unsqueeze(0).expand(batch, 1, length, offset + length).contiguous().MoveToOuterDisposeScope();
         }
+        positions.MoveToOuterDisposeScope();
         return new AttentionLayout(positions, mask);
     }
 
@@ -45,7 +47,9 @@ public sealed class AttentionLayout : IDisposable
     {
         using var scope = NewDisposeScope();
         var real = attentionMask.to_type(ScalarType.Bool);
-        var positions = (real.to_type(ScalarType.Int64).cumsum(1) - 1).clamp_min(0);
+        using var one = Scalars.Hold(1L);
+        using var zero = Scalars.Hold(0L);
+        var positions = real.to_type(ScalarType.Int64).cumsum(1).sub(one).clamp_min(zero);
         long t = attentionMask.shape[1];
         var causal = ones(t, t, ScalarType.Bool, attentionMask.device).tril();
         var mask = causal.unsqueeze(0) & real.unsqueeze(1);
@@ -61,7 +65,8 @@ public sealed class AttentionLayout : IDisposable
     public static AttentionLayout PaddedStep(Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var positions = attentionMask.to_type(ScalarType.Int64).sum(1, keepdim: true) - 1;
+        using var one = Scalars.Hold(1L);
+        var positions = attentionMask.to_type(ScalarType.Int64).sum(1, keepdim: true).sub(one);
         var mask = attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
         return new AttentionLayout(positions.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
@@ -75,15 +80,16 @@ public sealed class AttentionLayout : IDisposable
         using var scope = NewDisposeScope();
         long b = segmentIds.shape[0], t = segmentIds.shape[1];
         var device = segmentIds.device;
-        var index = arange(t, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(b, t);
+        var index = Scalars.Range(0, t, ScalarType.Int64, device).unsqueeze(0).expand(b, t);
         // Start of each token's segment: the last index where the segment id changed.
         var changed = ones(b, t, ScalarType.Bool, device);
         changed[TensorIndex.Colon, TensorIndex.Slice(1)] = segmentIds[TensorIndex.Colon, TensorIndex.Slice(1)] != segmentIds[TensorIndex.Colon, TensorIndex.Slice(null, -1)];
         var starts = where(changed, index, zeros_like(index)).cummax(1).values;
         var positions = index - starts;
+        using var zero = Scalars.Hold(0L);
         var same = segmentIds.unsqueeze(2) == segmentIds.unsqueeze(1);
         var causal = ones(t, t, ScalarType.Bool, device).tril().unsqueeze(0);
-        var mask = (same & causal & (segmentIds > 0).unsqueeze(1)) | eye(t, dtype: ScalarType.Bool, device: device).unsqueeze(0);
+        var mask = (same & causal & segmentIds.gt(zero).unsqueeze(1)) | eye(t, dtype: ScalarType.Bool, device: device).unsqueeze(0);
         return new AttentionLayout(positions.MoveToOuterDisposeScope(), mask.unsqueeze(1).MoveToOuterDisposeScope());
     }
 

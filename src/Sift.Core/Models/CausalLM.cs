@@ -1,3 +1,4 @@
+using Sift.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -102,8 +103,8 @@ public sealed class CausalLM : nn.Module
         var generator = new Generator((ulong)seed);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(1.0);
-            else if (name.EndsWith(".bias")) p.zero_();
+            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(Scalars.One);
+            else if (name.EndsWith(".bias")) p.fill_(Scalars.Zero); // zero_() leaves a second tensor object to the finalizer
             else p.normal_(0, std, generator);
         }
     }
@@ -133,7 +134,8 @@ public sealed class CausalLM : nn.Module
     public Dictionary<string, Tensor> ExportWeights(ScalarType? dtype = null)
     {
         using var _ = no_grad();
-        return named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().to_type(dtype ?? DType).cpu().contiguous().clone());
+        using var scope = NewDisposeScope();
+        return named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().to_type(dtype ?? DType).cpu().contiguous().clone().MoveToOuterDisposeScope());
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using Sift.Native;
 using static TorchSharp.torch;
 
 namespace Sift.Models;
@@ -27,7 +28,7 @@ public sealed class DecoderLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x + _attention.Forward(_inputNorm.forward(x), cos, sin, mask, cache, layer);
-        return (h + _mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(_attention.Forward(_inputNorm.forward(x), cos, sin, mask, cache, layer));
+        return h.Plus(_mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Sift.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,9 +23,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        using var eps = Scalars.Hold(_eps);
         bool fp32 = x.dtype == ScalarType.Float32;
         var x32 = fp32 ? x : x.to_type(ScalarType.Float32);
-        var normed = x32 * (x32.square().mean([-1], keepdim: true) + _eps).rsqrt();
+        var normed = x32 * x32.pow(Scalars.Two).mean([-1], keepdim: true).add(eps, Scalars.One).rsqrt();
         return (_weight * (fp32 ? normed : normed.to_type(x.dtype))).MoveToOuterDisposeScope();
     }
 }

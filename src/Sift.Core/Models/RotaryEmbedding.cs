@@ -1,3 +1,4 @@
+using Sift.Native;
 using static TorchSharp.torch;
 
 namespace Sift.Models;
@@ -13,8 +14,10 @@ public sealed class RotaryEmbedding : IDisposable
     public RotaryEmbedding(int headDim, double theta, Llama3RopeScaling? scaling)
     {
         using var scope = NewDisposeScope();
-        var exponent = arange(0, headDim, 2, dtype: ScalarType.Int64).to_type(ScalarType.Float32) / headDim;
-        var invFreq = 1.0f / pow(tensor((float)theta), exponent);
+        using var zero = Scalars.Hold(0L);
+        using var dim = Scalars.Hold(headDim);
+        var exponent = arange(zero, dim, Scalars.Two, ScalarType.Int64).to_type(ScalarType.Float32).div(dim);
+        var invFreq = pow(tensor((float)theta), exponent).Into(1.0);
         if (scaling != null) invFreq = ApplyLlama3Scaling(invFreq, scaling);
         _invFreq = invFreq.MoveToOuterDisposeScope();
     }
@@ -25,11 +28,16 @@ public sealed class RotaryEmbedding : IDisposable
     {
         double lowFreqWavelen = s.OriginalMaxPositionEmbeddings / s.LowFreqFactor;
         double highFreqWavelen = s.OriginalMaxPositionEmbeddings / s.HighFreqFactor;
-        var wavelen = 2 * Math.PI / invFreq;
-        var scaled = where(wavelen > lowFreqWavelen, invFreq / s.Factor, invFreq);
-        var smooth = (s.OriginalMaxPositionEmbeddings / wavelen - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
-        var smoothed = (1 - smooth) * scaled / s.Factor + smooth * scaled;
-        var isMedium = (wavelen < highFreqWavelen).logical_not().logical_and((wavelen > lowFreqWavelen).logical_not());
+        using var low = Scalars.Hold(lowFreqWavelen);
+        using var high = Scalars.Hold(highFreqWavelen);
+        using var factor = Scalars.Hold(s.Factor);
+        using var lowFactor = Scalars.Hold(s.LowFreqFactor);
+        using var factorRange = Scalars.Hold(s.HighFreqFactor - s.LowFreqFactor);
+        var wavelen = invFreq.Into(2 * Math.PI);
+        var scaled = where(wavelen.gt(low), invFreq.div(factor), invFreq);
+        var smooth = wavelen.Into(s.OriginalMaxPositionEmbeddings).sub(lowFactor).div(factorRange);
+        var smoothed = (smooth.SubtractedFrom(1) * scaled).div(factor).Plus(smooth * scaled);
+        var isMedium = wavelen.lt(high).logical_not().logical_and(wavelen.gt(low).logical_not());
         return where(isMedium, smoothed, scaled);
     }
 
@@ -52,7 +60,7 @@ public sealed class RotaryEmbedding : IDisposable
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = cat([x2.neg(), x1], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).Plus(rotated * sin).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => _invFreq.Dispose();

@@ -25,6 +25,7 @@ public static class TorchRuntime
                 if (File.Exists(so)) GlibcxxVersionFix.Apply(so);
             }
             torch.set_num_threads(WorkerThreads.Count);
+            GcStress.StartIfRequested();
             _initialized = true;
         }
     }

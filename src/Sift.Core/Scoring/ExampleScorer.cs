@@ -30,7 +30,8 @@ public static class ExampleScorer
         options.Validate();
         foreach (var e in examples)
             if (e.TrainedCount == 0) throw new ArgumentException($"example '{e.Id}' has no response tokens; leave it out before scoring");
-        using var head = model.LmHeadWeight.detach().to_type(ScalarType.Float32);
+        using var detached = model.LmHeadWeight.detach();
+        using var head = detached.to_type(ScalarType.Float32);
         foreach (var batch in PlanBatches(examples, options))
             onBatch(ScoreBatch(model, head, batch.Select(i => examples[i]).ToList(), options));
     }

@@ -20,7 +20,8 @@ public sealed class MasterWeights : IDisposable
         using var _ = no_grad();
         foreach (var (name, p) in trainable)
         {
-            var master = _separate ? new Parameter(p.detach().to_type(ScalarType.Float32).clone()) : p;
+            using var scope = NewDisposeScope();
+            var master = _separate ? new Parameter(p.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()) : p;
             _entries.Add((name, p, master));
         }
         if (_entries.Count == 0) throw new SiftException("there are no trainable parameters");

@@ -211,7 +211,8 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         public NamedTensors(MasterWeights masters)
         {
             using var _ = no_grad();
-            Tensors = masters.Named.ToDictionary(p => p.Name, p => p.Master.detach().cpu().contiguous());
+            using var scope = NewDisposeScope();
+            Tensors = masters.Named.ToDictionary(p => p.Name, p => p.Master.detach().cpu().contiguous().MoveToOuterDisposeScope());
         }
 
         public Dictionary<string, Tensor> Tensors { get; }

@@ -1,3 +1,4 @@
+using Sift.Native;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -144,8 +145,12 @@ public static class Llama2cCheckpoint
 
     private static (Tensor Cos, Tensor Sin) RopeTables(int seqLen, int headDim)
     {
-        var freqs = 1.0 / pow(10000.0, arange(0, headDim, 2, dtype: ScalarType.Float64) / headDim);
-        var angles = arange(seqLen, dtype: ScalarType.Float64).unsqueeze(1) * freqs.unsqueeze(0);
-        return (angles.cos().to_type(ScalarType.Float32), angles.sin().to_type(ScalarType.Float32));
+        using var scope = NewDisposeScope();
+        using var zero = Scalars.Hold(0L);
+        using var dim = Scalars.Hold(headDim);
+        using var theta = tensor(10000.0);
+        var freqs = pow(theta, arange(zero, dim, Scalars.Two, ScalarType.Float64).div(dim)).Into(1.0);
+        var angles = Scalars.Range(0, seqLen, ScalarType.Float64).unsqueeze(1) * freqs.unsqueeze(0);
+        return (angles.cos().to_type(ScalarType.Float32).MoveToOuterDisposeScope(), angles.sin().to_type(ScalarType.Float32).MoveToOuterDisposeScope());
     }
 }

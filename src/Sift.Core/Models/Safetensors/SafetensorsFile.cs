@@ -75,8 +75,8 @@ public static class SafetensorsFile
             foreach (var (_, t) in ordered)
             {
                 if (t.NumberOfElements == 0) continue;
-                using var contiguous = t.detach().cpu().contiguous();
-                contiguous.WriteBytesToStream(stream, BufferSize);
+                using var scope = NewDisposeScope();
+                t.detach().cpu().contiguous().WriteBytesToStream(stream, BufferSize);
             }
         });
     }

@@ -1,3 +1,4 @@
+using Sift.Native;
 using Sift.Models;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -67,7 +68,8 @@ public sealed class LoraAdapter
     {
         EnsureNotMerged();
         using var _ = no_grad();
-        return Parameters.ToDictionary(p => p.Name, p => p.Parameter.detach().to_type(dtype ?? p.Parameter.dtype).cpu().contiguous().clone());
+        using var scope = NewDisposeScope();
+        return Parameters.ToDictionary(p => p.Name, p => p.Parameter.detach().to_type(dtype ?? p.Parameter.dtype).cpu().contiguous().clone().MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -106,12 +108,10 @@ public sealed class LoraAdapter
         {
             if (name.Contains(".lora_A.") || name.Contains(".lora_B.")) continue;
             var hfName = name.Replace(".base_layer.", ".");
+            using var scope = NewDisposeScope();
             if (adapted.TryGetValue(hfName, out var lora))
-            {
-                using var delta = lora.DeltaWeight();
-                result[hfName] = p.detach().to_type(ScalarType.Float32).add(delta).to_type(dtype).cpu().contiguous();
-            }
-            else result[hfName] = p.detach().to_type(dtype).cpu().contiguous().clone();
+                result[hfName] = p.detach().to_type(ScalarType.Float32).Plus(lora.DeltaWeight()).to_type(dtype).cpu().contiguous().MoveToOuterDisposeScope();
+            else result[hfName] = p.detach().to_type(dtype).cpu().contiguous().clone().MoveToOuterDisposeScope();
         }
         return result;
     }
@@ -130,7 +130,7 @@ public sealed class LoraAdapter
             {
                 var weight = lora.BaseLayer.weight!;
                 using var delta = lora.DeltaWeight();
-                using var merged = weight.to_type(ScalarType.Float32).add_(delta);
+                using var merged = weight.to_type(ScalarType.Float32).PlusInPlace(delta);
                 weight.copy_(merged);
             }
         }

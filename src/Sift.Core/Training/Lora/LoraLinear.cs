@@ -1,3 +1,4 @@
+using Sift.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -32,7 +33,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         {
             double bound = 1.0 / Math.Sqrt(inFeatures);
             _a.weight!.uniform_(-bound, bound, init);
-            _b.weight!.zero_();
+            _b.weight!.fill_(Scalars.Zero); // zero_() leaves a second tensor object to the finalizer
         }
         register_module("base_layer", _base);
         register_module("lora_A", _a);
@@ -53,8 +54,9 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        using var scaling = Scalars.Hold(_scaling);
         var h = training && _dropout > 0 ? F.dropout(x, _dropout, training: true) : x;
-        return (_base.forward(x) + _b.forward(_a.forward(h)).mul_(_scaling)).MoveToOuterDisposeScope();
+        return _base.forward(x).Plus(_b.forward(_a.forward(h)).mul_(scaling)).MoveToOuterDisposeScope();
     }
 
     /// <summary>scaling · B A in float32, shaped like the base weight [out, in].</summary>
@@ -63,6 +65,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         using var b = B.to_type(ScalarType.Float32);
         using var a = A.to_type(ScalarType.Float32);
-        return b.matmul(a).mul_(_scaling);
+        using var scaling = Scalars.Hold(_scaling);
+        return b.matmul(a).mul_(scaling);
     }
 }

@@ -1,3 +1,4 @@
+using Sift.Native;
 using static TorchSharp.torch;
 
 namespace Sift.Training.Objectives;
@@ -48,8 +49,8 @@ public static class FusedLinearCrossEntropy
     private static Tensor SoftmaxInPlace(Tensor logits, Tensor max, double? scale)
     {
         var sum = logits.sub_(max).exp_().sum(1, keepdim: true);
-        if (scale is double c) logits.mul_(c / sum);
-        return sum.log_().add_(max);
+        if (scale is double c) logits.mul_(sum.Into(c));
+        return sum.log_().PlusInPlace(max);
     }
 
     /// <summary>One pass over the rows: pairs first (both members in one chunk), then the rows no pair uses.</summary>
@@ -109,15 +110,18 @@ public static class FusedLinearCrossEntropy
                 // Mixed logits are the mix of the members' logits (the head is linear, no bias).
                 lam = tensor(lambdas, device: device).unsqueeze(1);
                 var (yc, yu) = (y[..k], y[k..]);
-                var mixed = logits[..k].lerp(logits[k..], 1 - lam);
-                var target = lam * mixed.gather(1, yc) + (1 - lam) * mixed.gather(1, yu);
+                var oneMinusLam = lam.SubtractedFrom(1);
+                var mixed = logits[..k].lerp(logits[k..], oneMinusLam);
+                var target = (lam * mixed.gather(1, yc)).Plus(oneMinusLam * mixed.gather(1, yu));
                 var mixLse = SoftmaxInPlace(mixed, mixed.amax([1], keepdim: true), grads ? mixScale : null);
                 mix = (mixLse - target).to_type(ScalarType.Float64).sum().item<double>();
                 if (grads)
                 {
                     dMixed = mixed;
-                    dMixed.scatter_add_(1, yc, -mixScale * lam);
-                    dMixed.scatter_add_(1, yu, mixScale * (lam - 1));
+                    using var scale = Scalars.Hold(mixScale);
+                    using var negativeScale = Scalars.Hold(-mixScale);
+                    dMixed.scatter_add_(1, yc, lam.mul(negativeScale));
+                    dMixed.scatter_add_(1, yu, lam.sub(Scalars.One).mul(scale));
                 }
             }
 
@@ -131,18 +135,19 @@ public static class FusedLinearCrossEntropy
             double ntp = nll.to_type(ScalarType.Float64).sum().item<double>();
             if (!grads) return (ntp, mix);
 
-            var dLogits = logits.scatter_add_(1, y, full([index.Length, 1], (float)-ntpScale, device: device));
+            using var negativeNtpScale = Scalars.Hold((float)-ntpScale);
+            var dLogits = logits.scatter_add_(1, y, full([index.Length, 1], negativeNtpScale, device: device));
             if (dMixed is not null)
             {
-                dLogits[..k].addcmul_(dMixed, lam!, 1);
-                dLogits[k..].addcmul_(dMixed, 1 - lam!, 1);
+                dLogits[..k].addcmul_(dMixed, lam!, Scalars.One);
+                dLogits[k..].addcmul_(dMixed, lam!.SubtractedFrom(1), Scalars.One);
             }
             var d = dLogits.to_type(head.dtype);
-            RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), 1);
+            RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), Scalars.One);
             if (HeadGradient is not null)
             {
                 if (head.dtype == ScalarType.Float32) HeadGradient.addmm_(d.t(), h);
-                else HeadGradient.add_(d.t().matmul(h).to_type(ScalarType.Float32));
+                else HeadGradient.PlusInPlace(d.t().matmul(h).to_type(ScalarType.Float32));
             }
             return (ntp, mix);
         }

@@ -1,3 +1,4 @@
+using Sift.Native;
 using Sift.Data.Batching;
 using static TorchSharp.torch;
 
@@ -23,8 +24,8 @@ public static class NeftuneNoise
             }
         }
         using var scope = NewDisposeScope();
-        var noise = rand([b, t, d], ScalarType.Float32, generator: generator).mul_(2).sub_(1);
+        var noise = rand([b, t, d], ScalarType.Float32, generator: generator).mul_(Scalars.Two).sub_(Scalars.One);
         noise.mul_(tensor(scale).reshape(b, t, 1));
-        return (embeddings + noise.to_type(embeddings.dtype)).MoveToOuterDisposeScope();
+        return embeddings.Plus(noise.to_type(embeddings.dtype)).MoveToOuterDisposeScope();
     }
 }

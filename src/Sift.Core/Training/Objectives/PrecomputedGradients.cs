@@ -1,3 +1,4 @@
+using Sift.Native;
 using static TorchSharp.torch;
 
 namespace Sift.Training.Objectives;
@@ -17,7 +18,7 @@ internal static class PrecomputedGradients
         using var scope = NewDisposeScope();
         var s = zeros([], ScalarType.Float32, value.device);
         foreach (var (input, gradient) in gradients)
-            s = s + (input * gradient.to_type(input.dtype)).sum().to_type(ScalarType.Float32);
-        return (value.to_type(ScalarType.Float32) + (s - s.detach())).MoveToOuterDisposeScope();
+            s = s.Plus((input * gradient.to_type(input.dtype)).sum().to_type(ScalarType.Float32));
+        return value.to_type(ScalarType.Float32).Plus(s - s.detach()).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Sift.Native;
 using Sift.Data;
 using Sift.Data.Batching;
 using Sift.Models;
@@ -90,10 +91,11 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         var byExample = Enumerable.Range(0, examples).Select(_ => new List<long>()).ToArray();
         for (int i = 0; i < owners.Length; i++) byExample[owners[i]].Add(i);
         using var scope = NewDisposeScope();
-        var alpha = full(k, options.Alpha, ScalarType.Float64);
+        using var alphaValue = Scalars.Hold(options.Alpha);
+        var alpha = full(k, alphaValue, ScalarType.Float64);
         var x = _standard_gamma(alpha, generator);
         var y = _standard_gamma(alpha, generator);
-        var lambdas = (x / (x + y)).data<double>().ToArray();
+        var lambdas = (x / x.Plus(y)).data<double>().ToArray();
         return Enumerable.Range(0, k).Select(j => new MixupPair(byExample[j].ToArray(), byExample[k + j].ToArray(), lambdas[j])).ToList();
     }
 
@@ -122,12 +124,12 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
                 nn += a.dot(a).item<float>();
                 mm += b.dot(b).item<float>();
             }
-            var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i] + gMix[i] : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;
+            var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i].Plus(gMix[i]) : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;
             if (total is not null) sums.Add((parameters[i], total));
         }
         metrics["ntp_grad_norm"] = Math.Sqrt(nn) / microBatches;
         metrics["mixup_grad_norm"] = Math.Sqrt(mm) / microBatches;
         metrics["grad_cosine"] = dot / Math.Max(Math.Sqrt(nn * mm), 1e-30) / microBatches;
-        return PrecomputedGradients.Attach(ntp.detach() + mix.detach(), sums);
+        return PrecomputedGradients.Attach(ntp.detach().Plus(mix.detach()), sums);
     }
 }
