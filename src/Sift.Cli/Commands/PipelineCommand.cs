@@ -36,9 +36,15 @@ public static class PipelineCommand
             Settings = new JsonObject { ["command"] = new JsonArray(s.Arguments.Select(a => (JsonNode)a).ToArray()), ["sift"] = SiftVersion },
             DependsOn = s.DependsOn,
             InputFiles = s.Inputs,
+            Resumable = TrainStageRecipe.IsTrain(s.Arguments),
             Run = context =>
             {
                 var args = PipelineRecipe.Resolve(s.Arguments, context.OutputDir, context.DependencyOutputs);
+                if (context.Resuming && TrainStageRecipe.CheckpointToResume(args) is { } checkpoint)
+                {
+                    Console.Error.WriteLine($"[{s.Name}] resuming from {checkpoint}");
+                    args.Add("--resume");
+                }
                 Console.Error.WriteLine($"[{recipe.Stages.ToList().IndexOf(s) + 1}/{total}] {s.Name}: sift {string.Join(' ', args.Select(Quote))}");
                 int code = Program.BuildRoot().Parse(args.ToArray()).Invoke();
                 if (code != 0) throw new SiftException($"stage '{s.Name}' failed (exit code {code}); fix it and run the pipeline again: finished stages are kept");

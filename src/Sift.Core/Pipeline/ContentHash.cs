@@ -1,11 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
+using Sift.IO;
 
 namespace Sift.Pipeline;
 
 /// <summary>SHA-256 of strings, files and folders (relative names and contents, in sorted order).</summary>
 public static class ContentHash
 {
+    /// <summary>Files in a folder at least this large are hashed through <see cref="FileHashCache"/>, so a model folder is read once.</summary>
+    private const long CachedFromBytes = 64L << 20;
+
     public static string OfString(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     public static string OfPath(string path)
@@ -14,7 +18,11 @@ public static class ContentHash
         if (!Directory.Exists(path)) throw new SiftException($"input '{path}' does not exist");
         var builder = new StringBuilder();
         foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            builder.Append(Path.GetRelativePath(path, file).Replace('\\', '/')).Append('\0').Append(OfFile(file)).Append('\n');
+        {
+            if (Path.GetFileName(file) == FileHashCache.CacheFileName) continue; // written by hashing itself, not content
+            var hash = new FileInfo(file).Length >= CachedFromBytes ? "xxh128:" + FileHashCache.Of(file) : OfFile(file);
+            builder.Append(Path.GetRelativePath(path, file).Replace('\\', '/')).Append('\0').Append(hash).Append('\n');
+        }
         return OfString(builder.ToString());
     }
 

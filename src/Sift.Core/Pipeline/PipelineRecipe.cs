@@ -6,7 +6,7 @@ namespace Sift.Pipeline;
 /// <summary>One stage of a pipeline recipe: a Sift command line whose ${...} references are resolved when it runs.</summary>
 /// <param name="Arguments">The command line, unresolved.</param>
 /// <param name="DependsOn">Stages named in ${...} references, plus those listed under depends_on.</param>
-/// <param name="Inputs">Existing files and folders outside the run folder that the arguments name; their content is part of the cache key.</param>
+/// <param name="Inputs">Existing files and folders outside the run folder that the arguments name, and for `train`/`pretrain` those its recipe YAML names (model, data, SFTMix halves...); their content is part of the cache key.</param>
 public sealed record PipelineStage(string Name, IReadOnlyList<string> Arguments, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Inputs);
 
 /// <summary>
@@ -115,7 +115,8 @@ public sealed class PipelineRecipe
                 }
             foreach (var d in needs.Where(d => !names.Contains(d)))
                 throw new SiftException($"{At(where)}: stage '{name}' depends on '{d}', which is not a stage");
-            var inputs = args.SelectMany(a => a.Split('=', 2)).Where(a => !a.Contains("${") && !a.StartsWith('-') && (File.Exists(a) || Directory.Exists(a)))
+            var named = TrainStageRecipe.Load(args) is { } train ? TrainStageRecipe.InputPaths(train) : [];
+            var inputs = args.SelectMany(a => a.Split('=', 2)).Concat(named).Where(a => !a.Contains("${") && !a.StartsWith('-') && (File.Exists(a) || Directory.Exists(a)))
                 .Select(Path.GetFullPath).Where(p => !p.StartsWith(fullRunDir + Path.DirectorySeparatorChar, StringComparison.Ordinal)).Distinct().ToList();
             stages.Add(new PipelineStage(name, args, deps.Distinct().ToList(), inputs));
         }

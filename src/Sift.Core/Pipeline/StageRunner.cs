@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using Sift.IO;
 
@@ -12,11 +13,14 @@ public sealed record StageResult(string Name, string Key, string OutputDir, Stag
 /// <summary>
 /// Runs stages in dependency order. A stage's output folder is named by its cache key; a stage
 /// whose folder holds a completion record with that key is skipped. Work happens in a temporary
-/// folder renamed into place when done, so an interrupted stage leaves nothing that looks finished.
+/// folder (NAME-KEY.partial) renamed into place when done, so an interrupted stage leaves nothing
+/// that looks finished. A rerun empties that folder, except for a <see cref="Stage.Resumable"/>
+/// stage, which continues in it (same key, so the same inputs).
 /// </summary>
 public static class StageRunner
 {
     private const string CompletionFile = "stage.json";
+    private const string WorkSuffix = ".partial";
 
     public static IReadOnlyList<StageResult> Run(IReadOnlyList<Stage> stages, string runDir, bool dryRun, IProgress<string> log)
     {
@@ -46,11 +50,20 @@ public static class StageRunner
                 continue;
             }
             log.Report($"[{stage.Name}] running {stage.Kind}");
-            var work = outDir + ".partial";
-            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            var work = outDir + WorkSuffix;
+            bool resuming = stage.Resumable && Directory.Exists(work);
+            if (resuming) log.Report($"[{stage.Name}] continuing the interrupted run in {work} (its inputs are unchanged)");
+            else
+            {
+                if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+                if (stage.Resumable)
+                    foreach (var other in InterruptedRuns(runDir, stage.Name).Where(w => w != Path.GetFileName(work)))
+                        log.Report($"[{stage.Name}] inputs changed since the interrupted run in {Path.Combine(runDir, other)}: starting fresh " +
+                                   "(that folder is kept, and resumed if the inputs change back; delete it to free its space)");
+            }
             Directory.CreateDirectory(work);
             var deps = stage.DependsOn.ToDictionary(d => d, d => outputs[d]);
-            stage.Run(new StageContext(work, deps, log));
+            stage.Run(new StageContext(work, deps, log) { Resuming = resuming });
             AtomicFile.WriteAllText(Path.Combine(work, CompletionFile), new JsonObject
             {
                 ["stage"] = stage.Name, ["kind"] = stage.Kind, ["key"] = key,
@@ -65,7 +78,15 @@ public static class StageRunner
     }
 
     /// <summary>The stage name of a stage output folder ("sftmix-seed1-0123456789ab" → "sftmix-seed1"); other names unchanged.</summary>
-    public static string StageNameOf(string folderName) => System.Text.RegularExpressions.Regex.Replace(folderName, "-[0-9a-f]{12}$", "");
+    public static string StageNameOf(string folderName) => Regex.Replace(folderName, "-[0-9a-f]{12}$", "");
+
+    /// <summary>Names of the unfinished output folders of <paramref name="stage"/> in the run folder, whatever their key.</summary>
+    private static IEnumerable<string> InterruptedRuns(string runDir, string stage)
+    {
+        if (!Directory.Exists(runDir)) return [];
+        var pattern = new Regex("^" + Regex.Escape(stage) + "-[0-9a-f]{12}" + Regex.Escape(WorkSuffix) + "$");
+        return Directory.EnumerateDirectories(runDir).Select(Path.GetFileName).OfType<string>().Where(n => pattern.IsMatch(n)).Order(StringComparer.Ordinal);
+    }
 
     private static string Key(Stage stage, IReadOnlyDictionary<string, string> upstreamKeys)
     {

@@ -5,10 +5,13 @@ namespace Sift.Scoring;
 
 /// <summary>
 /// The restart log of a scoring run: a JSON Lines file whose first line names the job
-/// ({"sift_partial": 1, "fingerprint": ...}) and whose other lines are finished examples
-/// ({"pass", "id", "n_tokens", "nll_sum", "correct"}), appended and flushed to disk after every
-/// batch. Reopening it resumes: rows already there are not computed again. A torn last line (the
-/// process died mid-write) is cut off; damage anywhere else is an error.
+/// ({"sift_partial": 1, "fingerprint": ..., "models": [...], "model_weights": [...]}) and whose other
+/// lines are finished examples ({"pass", "id", "n_tokens", "nll_sum", "correct"}), appended and
+/// flushed to disk after every batch. Reopening it resumes: rows already there are not computed
+/// again. A file whose rows come from other weights of the same models, or from before weights were
+/// recorded, is emptied and started over (<see cref="StartedOver"/> says why), so rows of two models
+/// never mix; a file of another job is refused. A torn last line (the process died mid-write) is
+/// cut off; damage anywhere else is an error.
 /// </summary>
 public sealed class PartialScoreFile : IDisposable
 {
@@ -19,17 +22,20 @@ public sealed class PartialScoreFile : IDisposable
 
     public string Path => _stream.Name;
 
+    /// <summary>Why the rows found in the file were discarded, or null when it was new or resumed.</summary>
+    public string? StartedOver { get; private set; }
+
     /// <summary>Rows finished so far in <paramref name="pass"/>, by id.</summary>
     public IReadOnlyDictionary<string, ExampleStats> Done(string pass) =>
         _done.TryGetValue(pass, out var rows) ? rows : new Dictionary<string, ExampleStats>();
 
-    public static PartialScoreFile Open(string path, string fingerprint)
+    public static PartialScoreFile Open(string path, string fingerprint, ScoredWeights weights)
     {
         var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         var file = new PartialScoreFile(stream);
         try
         {
-            file.Load(fingerprint);
+            file.Load(fingerprint, weights);
             return file;
         }
         catch
@@ -65,23 +71,34 @@ public sealed class PartialScoreFile : IDisposable
         return rows;
     }
 
-    private void Load(string fingerprint)
+    private void Load(string fingerprint, ScoredWeights weights)
     {
         var bytes = new byte[_stream.Length];
         _stream.ReadExactly(bytes);
         int end = Array.LastIndexOf(bytes, (byte)'\n') + 1; // a last line without its newline is torn
         var lines = Encoding.UTF8.GetString(bytes, 0, end).Split('\n', StringSplitOptions.None)[..^1];
-        if (lines.Length == 0)
+        if (lines.Length > 0)
+        {
+            using var header = Parse(lines[0]);
+            StartedOver = Stale(header, fingerprint, weights);
+        }
+        if (lines.Length == 0 || StartedOver != null)
         {
             _stream.SetLength(0);
-            WriteLine(_stream, json => { json.WriteNumber("sift_partial", 1); json.WriteString("fingerprint", fingerprint); });
+            WriteLine(_stream, json =>
+            {
+                json.WriteNumber("sift_partial", 1);
+                json.WriteString("fingerprint", fingerprint);
+                json.WriteStartArray("models");
+                foreach (var m in weights.Models) json.WriteStringValue(m);
+                json.WriteEndArray();
+                json.WriteStartArray("model_weights");
+                foreach (var w in weights.Identities) json.WriteStringValue(w);
+                json.WriteEndArray();
+            });
             _stream.Flush(flushToDisk: true);
             return;
         }
-        var header = Parse(lines[0]);
-        if (header is null || !header.RootElement.TryGetProperty("fingerprint", out var f) || f.GetString() != fingerprint)
-            throw new SiftException($"{Path}: this partial file belongs to a different scoring job (other data, models or settings); " +
-                                    "delete it to start over, or rerun with the settings that wrote it");
         for (int i = 1; i < lines.Length; i++)
         {
             using var row = Parse(lines[i]);
@@ -106,6 +123,24 @@ public sealed class PartialScoreFile : IDisposable
         _stream.SetLength(end);
         _stream.Position = end;
     }
+
+    /// <summary>Why the rows under this header must not be reused (null: they belong to this job); throws for another job's file.</summary>
+    private string? Stale(JsonDocument? header, string fingerprint, ScoredWeights weights)
+    {
+        if (header is null || header.RootElement.ValueKind != JsonValueKind.Object || !header.RootElement.TryGetProperty("fingerprint", out var f))
+            throw new SiftException($"{Path}: not a partial score file (its first line is no header); delete it to start over");
+        var root = header.RootElement;
+        if (!root.TryGetProperty("model_weights", out var ids) || !root.TryGetProperty("models", out var models))
+            return "it was written before Sift recorded the weights it scored with";
+        if (f.ValueKind == JsonValueKind.String && f.GetString() == fingerprint) return null;
+        var changed = weights.ChangedSince(Strings(models), Strings(ids));
+        if (changed != null) return $"its rows were scored with other weights of {changed}";
+        throw new SiftException($"{Path}: this partial file belongs to a different scoring job (other data, models or settings); " +
+                                "delete it to start over, or rerun with the settings that wrote it");
+    }
+
+    private static List<string> Strings(JsonElement array) =>
+        array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : "").ToList() : [];
 
     private static JsonDocument? Parse(string line)
     {

@@ -54,17 +54,22 @@ public static class ScoreJob
         tokenizer.Tokenizer.CheckFitsModel(ModelConfig.Load(s.Models[0]).VocabSize);
 
         var dataHash = ContentHash.OfFile(s.DataPath);
-        var fingerprint = Fingerprint(s, dataHash, tokenizer.Template.Name);
+        var weights = ScoredWeights.Of(s.Models);
+        var fingerprint = Fingerprint(s, dataHash, tokenizer.Template.Name, weights);
         var stem = ShardStem(s.OutStem, s.Shard);
         var metaPath = ScoreMeta.PathFor(stem);
         if (File.Exists(metaPath) && File.Exists(ScoreTableFiles.ParquetPath(stem)) && File.Exists(ScoreTableFiles.JsonlPath(stem)))
         {
             var existing = ScoreMeta.Read(metaPath);
-            if (existing.Fingerprint == fingerprint)
+            if (existing.Weights is not { } before)
+                log($"note: {metaPath} was written before Sift recorded the weights it scored with, so it may be stale: rescoring");
+            else if (existing.Fingerprint == fingerprint)
             {
                 log($"{stem}: already complete ({existing.Scored} examples); nothing to do");
                 return new ScoreJobResult(stem, existing, AlreadyDone: true, Resumed: 0);
             }
+            else if (weights.ChangedSince(before.Models, before.Identities) is { } changed)
+                log($"weights changed since {metaPath} was written: {changed}: rescoring");
         }
 
         var data = ScoringData.Load(s.DataPath, s.Read, tokenizer, s.Shard, s.CacheDir);
@@ -76,8 +81,9 @@ public static class ScoreJob
         int resumed = 0;
         var partialPath = PartialPath(stem);
         var stats = new List<IReadOnlyDictionary<string, ExampleStats>>();
-        using (var partial = PartialScoreFile.Open(partialPath, fingerprint + "|" + s.Shard))
+        using (var partial = PartialScoreFile.Open(partialPath, fingerprint + "|" + s.Shard, weights))
         {
+            if (partial.StartedOver is { } why) log($"note: discarded the rows in {partialPath} ({why}); starting over");
             CausalLM? model = null;
             string? loadedDir = null;
             try
@@ -119,7 +125,8 @@ public static class ScoreJob
             Fingerprint = fingerprint,
             DataPath = Path.GetFullPath(s.DataPath),
             DataSha256 = dataHash,
-            Models = s.Models.Select(Path.GetFullPath).ToList(),
+            Models = weights.Models.ToList(),
+            ModelWeights = weights.Identities.ToList(),
             Passes = passes.Select(p => p.Name).ToList(),
             Tokenization = s.Tokenization.Describe(),
             Template = tokenizer.Template.Name,
@@ -164,7 +171,7 @@ public static class ScoreJob
         log($"  {pass.Name}: done in {timer.Elapsed.TotalSeconds:F1}s ({total / Math.Max(timer.Elapsed.TotalSeconds, 1e-9):F0} tok/s)");
     }
 
-    private static string Fingerprint(ScoreJobSettings s, string dataHash, string templateName) => ContentHash.OfString(string.Join("\n",
+    private static string Fingerprint(ScoreJobSettings s, string dataHash, string templateName, ScoredWeights weights) => ContentHash.OfString(string.Join("\n",
     [
         $"kind={s.Kind}",
         $"data={dataHash}",
@@ -173,6 +180,6 @@ public static class ScoreJob
         $"template={templateName}",
         $"dtype={s.DType}",
         s.Kind == ScoreKind.Ifd ? $"ifd_prefix={s.IfdPrefix}" : "",
-        .. s.Models.Select(m => $"model={Path.GetFullPath(m)}:{ContentHash.OfFile(Path.Combine(m, "config.json"))}"),
+        .. weights.Models.Select((m, i) => $"model={m}:{weights.Identities[i]}"),
     ]));
 }

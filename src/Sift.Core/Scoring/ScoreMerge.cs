@@ -4,7 +4,8 @@ namespace Sift.Scoring;
 
 /// <summary>
 /// Joins the shard tables STEM.shard-I-of-N.* into STEM.parquet / STEM.jsonl / STEM.meta.json,
-/// after checking that every shard 0..N−1 finished, all come from one job (same fingerprint), no
+/// after checking that every shard 0..N−1 finished, all come from one job (same fingerprint, so the
+/// same weights: shards of other weights are refused with the model named), no
 /// id appears twice, and every id a shard was assigned is scored or excluded there. Rows are put
 /// back in file order, so the result equals an unsharded run.
 /// </summary>
@@ -40,9 +41,17 @@ public static partial class ScoreMerge
 
         var ordered = shards.OrderBy(s => s.Index).ToList();
         var metas = ordered.Select(s => ScoreMeta.Read(s.File)).ToList();
+        for (int i = 0; i < metas.Count; i++)
+            if (metas[i].Weights == null)
+                throw new SiftException($"{ordered[i].File}: shard {i}/{n} was written before Sift recorded the weights it scored with, so it may be stale; rescore it, then merge");
         for (int i = 1; i < metas.Count; i++)
-            if (metas[i].Fingerprint != metas[0].Fingerprint)
-                throw new SiftException($"{ordered[i].File}: shard {i}/{n} comes from a different job (other data, models or settings) than shard 0/{n}; rerun it with the same settings");
+        {
+            if (metas[i].Fingerprint == metas[0].Fingerprint) continue;
+            if (metas[i].Weights!.ChangedSince(metas[0].Models, metas[0].ModelWeights!) is { } changed)
+                throw new SiftException($"{ordered[0].File} and {ordered[i].File} were scored with different weights of {changed}; " +
+                                        "rescore the shards of the old weights with the current model, then merge");
+            throw new SiftException($"{ordered[i].File}: shard {i}/{n} comes from a different job (other data, models or settings) than shard 0/{n}; rerun it with the same settings");
+        }
 
         var tables = new List<ScoreTable>();
         var owner = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -6,7 +6,7 @@ namespace Sift.Scoring;
 
 /// <summary>
 /// STEM.meta.json beside a score table: what produced it (kind, data file and its SHA-256,
-/// models, settings), what it covers (shard, assigned and scored counts, excluded examples with
+/// models and their weights' identities, settings), what it covers (shard, assigned and scored counts, excluded examples with
 /// reasons) and what each column means. `sift score merge` checks shards against it.
 /// </summary>
 public sealed record ScoreMeta
@@ -25,6 +25,11 @@ public sealed record ScoreMeta
     public string? DataPath { get; init; }
     public string? DataSha256 { get; init; }
     public List<string> Models { get; init; } = [];
+    /// <summary>
+    /// The <see cref="Sift.Models.WeightsIdentity"/> of each of <see cref="Models"/>, in order. Tables
+    /// written before Sift recorded it have none and are treated as stale.
+    /// </summary>
+    public List<string>? ModelWeights { get; init; }
     public List<string> Passes { get; init; } = [];
     public string? Tokenization { get; init; }
     public string? Template { get; init; }
@@ -58,6 +63,10 @@ public sealed record ScoreMeta
             throw new SiftException($"{path}: not valid score metadata ({e.Message}); rerun the scoring that wrote it", e);
         }
     }
+
+    /// <summary>The models and weights this table was scored with; null for tables from before weights were recorded.</summary>
+    [JsonIgnore]
+    public ScoredWeights? Weights => ModelWeights == null ? null : new ScoredWeights(Models, ModelWeights);
 
     public static Dictionary<string, string> Describe(ScoreTable table) =>
         table.Columns.ToDictionary(c => c.Name, c => ScoreColumns.Describe(c.Name));

@@ -84,4 +84,36 @@ public class PipelineRecipeTests
         Assert.Contains("split\tplanned", stdout);
         Assert.Contains("noisy\tplanned", stdout);
     }
+
+    [Fact]
+    public void ATrainStageHashesTheFilesItsRecipeNamesAfterTheStagesOverrides()
+    {
+        var dir = Paths.NewTempDir("sift-pipe-inputs");
+        string Touch(string name) { var p = Path.Combine(dir, name); File.WriteAllText(p, name); return p; }
+        var (confident, unconfident, eval, recipeModel) = (Touch("confident.jsonl"), Touch("unconfident.jsonl"), Touch("eval.jsonl"), Path.Combine(dir, "old-model"));
+        var stageModel = Path.Combine(dir, "new-model");
+        Directory.CreateDirectory(recipeModel);
+        Directory.CreateDirectory(stageModel);
+        var recipe = Path.Combine(dir, "sftmix.yaml");
+        File.WriteAllText(recipe, $"""
+            model: "{recipeModel}"
+            data:
+              eval: "{eval}"
+              cache_dir: "{dir}"
+            objective:
+              name: sftmix
+              confident: "{confident}"
+              unconfident: "{unconfident}"
+            """);
+        var pipeline = $$"""
+            run_dir: {{dir}}/run
+            stages:
+              mix:
+                command: [train, "{{recipe}}", --model, "{{stageModel}}", --set, "data.train=${prep}/x.jsonl", --output-dir, "${out}"]
+              prep:
+                command: [data, split, "{{eval}}", --out, "${out}"]
+            """;
+        var inputs = PipelineRecipe.Parse(pipeline, "pipeline.yaml").Stages.Single(s => s.Name == "mix").Inputs;
+        Assert.Equal(new[] { recipe, stageModel, eval, confident, unconfident }.Order(), inputs.Order());
+    }
 }

@@ -96,3 +96,18 @@ public class StageRunnerTests
         Assert.Contains("cycle", Assert.Throws<SiftException>(() => StageRunner.Run(cycle, Paths.NewTempDir(), true, new Log())).Message);
     }
 }
+
+public class ContentHashTests
+{
+    [Fact]
+    public void AFolderHashCoversItsFilesButNotTheHashCache()
+    {
+        var dir = Paths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{}");
+        var before = ContentHash.OfPath(dir);
+        File.WriteAllText(Path.Combine(dir, Sift.IO.FileHashCache.CacheFileName), "{}");
+        Assert.Equal(before, ContentHash.OfPath(dir));
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{ }");
+        Assert.NotEqual(before, ContentHash.OfPath(dir));
+    }
+}

@@ -124,13 +124,13 @@ public class ScoreCliTests
         Assert.Equal(0, ScoringWorkspace.Sift(args).Code);
         var stem = ws.Out("ppl");
         var first = Table(stem);
-        var fingerprint = ScoreMeta.Read(stem + ".meta.json").Fingerprint;
+        var written = ScoreMeta.Read(stem + ".meta.json");
         foreach (var ext in new[] { ".parquet", ".jsonl", ".meta.json" }) File.Delete(stem + ext);
 
         // What a run killed after its first batches leaves behind: finished rows, then a torn line.
         var n = first.Numbers("n_tokens", "t");
         var acc = first.Numbers("accuracy", "t");
-        var lines = new List<string> { JsonSerializer.Serialize(new { sift_partial = 1, fingerprint = fingerprint + "|" }) };
+        var lines = new List<string> { JsonSerializer.Serialize(new { sift_partial = 1, fingerprint = written.Fingerprint + "|", models = written.Models, model_weights = written.ModelWeights }) };
         for (int r = 0; r < 3; r++)
             lines.Add(JsonSerializer.Serialize(new { pass = "model", id = first.Ids[r], n_tokens = (int)n[r], nll_sum = r == 0 ? 1234.5 : first.Numbers("nll_sum", "t")[r], correct = (int)Math.Round(acc[r] * n[r]) }));
         File.WriteAllText(ScoreJob.PartialPath(stem), string.Join("\n", lines) + "\n{\"pass\":\"model\",\"id\":\"q");

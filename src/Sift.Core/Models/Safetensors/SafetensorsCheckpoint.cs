@@ -79,6 +79,9 @@ public static class SafetensorsCheckpoint
             if (!written.Contains(Path.GetFileName(stale))) File.Delete(stale);
     }
 
+    /// <summary>The weight files of a model folder: model.safetensors, or the shards its index lists (checked to exist).</summary>
+    public static IReadOnlyList<string> Files(string modelDir) => Shards(modelDir).Select(s => s.Path).ToList();
+
     private static List<(string Path, List<string> Names)> Shards(string modelDir)
     {
         if (!Directory.Exists(modelDir)) throw new SiftException($"model folder '{modelDir}' does not exist");

@@ -56,6 +56,10 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         "max_position_embeddings", "rope_theta", "rms_norm_eps", "tie_word_embeddings",
     ];
 
+    /// <summary>The settings that name files or folders a run reads (outputs and caches are not inputs); keep in step with <see cref="Bind"/>.</summary>
+    public static readonly string[] InputPathKeys =
+        ["model", "tokenizer", "model_config.path", "data.train", "data.eval", "objective.confident", "objective.unconfident"];
+
     public static TrainRecipe Bind(ConfigTree c, bool pretrain)
     {
         var model = new ModelSection(

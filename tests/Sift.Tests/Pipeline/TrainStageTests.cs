@@ -1,0 +1,109 @@
+using Sift.Models;
+
+namespace Sift.Tests.Pipeline;
+
+/// <summary>A pipeline stage running `sift train` from a recipe YAML: keyed on the files the recipe names, and resumed after a kill.</summary>
+public class TrainStageTests
+{
+    private sealed record Fixture(string Dir, string Data, string Pipeline)
+    {
+        public string RunDir => Path.Combine(Dir, "run");
+
+        public (int Code, string Stdout, string Stderr) Run(params string[] extra) => CliRunner.Run(["pipeline", Pipeline, .. extra]);
+
+        public string OutputOf(string stdout) => stdout.Split('\n').Single(l => l.StartsWith("ref\t")).Split('\t')[2].Trim();
+    }
+
+    private static Fixture Create()
+    {
+        var dir = Paths.NewTempDir("sift-pipe-train");
+        var model = Path.Combine(dir, "base");
+        using (var m = new CausalLM(ModelConfig.Create(vocabSize: 512, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4)))
+        {
+            m.InitializeWeights(1);
+            ModelFolder.Save(m, model, Paths.Asset("models", "stories260K-hf"));
+        }
+        var data = Path.Combine(dir, "data.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 16).Select(i =>
+            $"{{\"instruction\": \"Count from {i} to {i + 3}.\", \"input\": \"\", \"output\": \"{i} {i + 1} {i + 2} {i + 3}\"}}"));
+        var recipe = Path.Combine(dir, "train.yaml");
+        File.WriteAllText(recipe, $"""
+            model: "{model}"
+            data:
+              train: "{data}"
+              max_length: 64
+            optimizer:
+              learning_rate: 0.001
+            schedule:
+              max_steps: 6
+              per_device_train_batch_size: 4
+            output:
+              save_steps: 1
+              save_total_limit: 10
+            """);
+        var pipeline = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(pipeline, $$"""
+            run_dir: "{{dir}}/run"
+            stages:
+              ref:
+                command: [train, "{{recipe}}", --output-dir, "${out}"]
+            """);
+        return new Fixture(dir, data, pipeline);
+    }
+
+    /// <summary>Turns a finished train stage back into what a kill after checkpoint <paramref name="keep"/> leaves: checkpoints up to it, no final model, no completion record.</summary>
+    private static string Interrupt(string output, int keep)
+    {
+        var work = output + ".partial";
+        Directory.Move(output, work);
+        File.Delete(Path.Combine(work, "stage.json"));
+        Directory.Delete(Path.Combine(work, "model"), recursive: true);
+        foreach (var c in Directory.GetDirectories(Path.Combine(work, "checkpoints")).Where(c => int.Parse(Path.GetFileName(c).Split('-')[1]) > keep))
+            Directory.Delete(c, recursive: true);
+        return work;
+    }
+
+    [Fact]
+    public void EditingTheDataFileTheRecipeNamesRerunsTheStage()
+    {
+        var f = Create();
+        var (code, stdout, stderr) = f.Run();
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ref\tran", stdout);
+        Assert.Contains("ref\tcached", f.Run("--dry-run").Stdout);
+
+        var original = File.ReadAllText(f.Data);
+        File.AppendAllText(f.Data, "{\"instruction\": \"Count from 90 to 93.\", \"input\": \"\", \"output\": \"90 91 92 93\"}\n");
+        Assert.Contains("ref\tplanned", f.Run("--dry-run").Stdout);
+        File.WriteAllText(f.Data, original);
+        Assert.Contains("ref\tcached", f.Run("--dry-run").Stdout);
+    }
+
+    [Fact]
+    public void AKilledTrainStageResumesFromItsCheckpointAndStartsFreshOnlyWhenItsInputsChanged()
+    {
+        var f = Create();
+        var (code, stdout, stderr) = f.Run();
+        Assert.True(code == 0, stderr);
+        var output = f.OutputOf(stdout);
+        var straight = File.ReadAllBytes(Path.Combine(output, "model", "model.safetensors"));
+
+        var work = Interrupt(output, keep: 2);
+        (code, stdout, stderr) = f.Run();
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ref\tran", stdout);
+        Assert.Equal(output, f.OutputOf(stdout));
+        Assert.Contains($"continuing the interrupted run in {work}", stderr);
+        Assert.Contains("resumed from " + Path.Combine(work, "checkpoints", "checkpoint-2"), stderr);
+        Assert.Equal(straight, File.ReadAllBytes(Path.Combine(output, "model", "model.safetensors")));
+
+        work = Interrupt(output, keep: 2);
+        File.AppendAllText(f.Data, "{\"instruction\": \"Count from 90 to 93.\", \"input\": \"\", \"output\": \"90 91 92 93\"}\n");
+        (code, stdout, stderr) = f.Run();
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"inputs changed since the interrupted run in {work}: starting fresh", stderr);
+        Assert.DoesNotContain("resumed from", stderr);
+        Assert.NotEqual(output, f.OutputOf(stdout));
+        Assert.True(Directory.Exists(Path.Combine(work, "checkpoints", "checkpoint-2")), "the other run's checkpoints are kept");
+    }
+}
