@@ -76,7 +76,7 @@ public class SelectCliTests
         var ids = File.ReadAllLines(Path.Combine(ws.Out("r1"), "selected.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
         Assert.Equal(5, ids.Count); // floor(0.5 * 11): 2 of the 4 in a, 3 of the 7 in b
         var inA = ScoreTableFiles.Read(scores).Ids.Take(4).ToHashSet();
-        Assert.Equal(2, ids.Count(inA.Contains));
+        Assert.Equal(2, ids.Count(id => inA.Contains(id!)));
     }
 
     [Fact]
