@@ -28,5 +28,9 @@ public enum SourceUnit
 /// <summary>Where an example came from, for messages a person can act on.</summary>
 public sealed record ExampleSource(string File, long LineOrRow, SourceUnit Unit = SourceUnit.Line)
 {
-    public override string ToString() => Unit == SourceUnit.Line ? $"{File}:{LineOrRow}" : $"{File}: row {LineOrRow}";
+    /// <summary>For an element of a JSON array: its 0-based index (jq's .[N]), since many arrays are one line.</summary>
+    public long? Item { get; init; }
+
+    public override string ToString() => Unit == SourceUnit.Row ? $"{File}: row {LineOrRow}"
+        : Item is { } item ? $"{File}:{LineOrRow}: item {item}" : $"{File}:{LineOrRow}";
 }

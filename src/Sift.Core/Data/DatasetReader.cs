@@ -61,12 +61,18 @@ public sealed class DatasetReader : IDisposable
             }
             catch (ZstdSharp.ZstdException e)
             {
-                throw new SiftException($"{path}: the zstd stream is damaged ({e.Message}); recompress the file.", e);
+                throw new SiftException($"{path}: the zstd stream is truncated or damaged ({e.Message}); recompress the file.", e);
+            }
+            catch (EndOfStreamException e) when (format == DataFileFormat.JsonlZst)
+            {
+                throw new SiftException($"{path}: the zstd stream is truncated or damaged (it ends inside a compressed frame); " +
+                                        "copy or download the file again, or recompress it.", e);
             }
             output.Clear();
             reader.Process(records.Current, output);
             foreach (var conversation in output) yield return conversation;
         }
+        if (stats.Records == 0) throw new SiftException($"{path}: the file is empty (0 examples); give a data file with at least one example.");
     }
 
     private sealed class OpenedRecords(IEnumerable<RawRecord> records, params IDisposable[] owned) : IDisposable

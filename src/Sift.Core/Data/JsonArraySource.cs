@@ -5,7 +5,7 @@ namespace Sift.Data;
 /// <summary>
 /// Streams the elements of one top-level JSON array with Utf8JsonReader over a growing window,
 /// so the file never has to fit in memory; one element (up to the size limit) is held at a time.
-/// Each element's source line is the line its first byte is on. An element over the limit becomes
+/// Each element's source is the line its first byte is on and its 0-based index in the array. An element over the limit becomes
 /// a problem record and is skipped (holding at most its longest single string). A syntax error
 /// ends the read with a SiftException: inside one array there is no safe place to resume.
 /// </summary>
@@ -24,6 +24,7 @@ internal sealed class JsonArraySource
     private bool _inElement, _oversize;
     private int _elementStart;
     private long _elementLine;
+    private long _elementIndex = -1;
     private byte[]? _oversizeHead;
     private int _countedTo;
     private long _lineAtCounted = 1;
@@ -41,6 +42,7 @@ internal sealed class JsonArraySource
         var source = new JsonArraySource(stream, file, maxRecordBytes);
         var found = new List<RawRecord>();
         source.Fill();
+        source.SkipByteOrderMark();
         while (true)
         {
             found.Clear();
@@ -49,6 +51,12 @@ internal sealed class JsonArraySource
             if (!more) yield break;
             source.Fill();
         }
+    }
+
+    /// <summary>A UTF-8 BOM before the '[' (as Windows editors write) is skipped, as for JSON Lines; Utf8JsonReader rejects it.</summary>
+    private void SkipByteOrderMark()
+    {
+        if (_buffer.AsSpan(_start, _end - _start).StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) _start += 3;
     }
 
     /// <summary>Reads the complete elements now in the window; false once the array has ended.</summary>
@@ -72,6 +80,7 @@ internal sealed class JsonArraySource
                 if (!_inElement)
                 {
                     _elementLine = LineAt(pos);
+                    _elementIndex++;
                     if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                     {
                         _inElement = true;
@@ -100,7 +109,7 @@ internal sealed class JsonArraySource
         _state = reader.CurrentState;
         _start += (int)reader.BytesConsumed;
         if (_eof && !_seenOpen)
-            throw new SiftException($"{_file}: the file is empty; expected a JSON array of examples.");
+            throw new SiftException($"{_file}: the file is empty (0 examples); expected a JSON array of examples.");
         return !_eof;
     }
 
@@ -139,7 +148,7 @@ internal sealed class JsonArraySource
         return _lineAtCounted;
     }
 
-    private ExampleSource Source() => new(_file, _elementLine);
+    private ExampleSource Source() => new(_file, _elementLine) { Item = _elementIndex };
 
     private string OversizeReason() =>
         $"element is longer than the limit of {_max:N0} bytes (max_record_bytes); raise the limit if such examples are intended";

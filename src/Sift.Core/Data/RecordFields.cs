@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace Sift.Data;
 
-/// <summary>Typed, strict access to the fields of one JSON record; a null value counts as absent.</summary>
+/// <summary>
+/// Typed, strict access to the fields of one JSON record. An optional field that is null counts as
+/// absent; a required one is reported as null, not as missing, so the message matches the file.
+/// </summary>
 internal static class RecordFields
 {
     public static string? OptionalString(JsonElement obj, string name, string label)
@@ -12,8 +15,11 @@ internal static class RecordFields
         return AsString(value, label);
     }
 
-    public static string RequiredString(JsonElement obj, string name, string label) =>
-        OptionalString(obj, name, label) ?? throw new InvalidRecordException(label, $"missing field '{label}'");
+    public static string RequiredString(JsonElement obj, string name, string label)
+    {
+        RequirePresent(obj, name, label, "a string");
+        return AsString(obj.GetProperty(name), label);
+    }
 
     public static string AsString(JsonElement value, string label)
     {
@@ -32,11 +38,17 @@ internal static class RecordFields
 
     public static JsonElement RequiredArray(JsonElement obj, string name, string label)
     {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-            throw new InvalidRecordException(label, $"missing field '{label}'");
+        RequirePresent(obj, name, label, "a list");
+        var value = obj.GetProperty(name);
         if (value.ValueKind != JsonValueKind.Array)
             throw new InvalidRecordException(label, $"field '{label}' must be a list, found {Describe(value.ValueKind)}");
         return value;
+    }
+
+    private static void RequirePresent(JsonElement obj, string name, string label, string expected)
+    {
+        if (!obj.TryGetProperty(name, out var value)) throw new InvalidRecordException(label, $"missing field '{label}'");
+        if (value.ValueKind == JsonValueKind.Null) throw new InvalidRecordException(label, $"field '{label}' is null; it must be {expected}");
     }
 
     public static void RequireObject(JsonElement value, string label)

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Sift.Data;
 
 /// <summary>
-/// Writes skipped records as JSON Lines: {"file", "line" or "row", "field", "reason", "raw"}.
+/// Writes skipped records as JSON Lines: {"file", "line" or "row", "item" (JSON arrays), "field", "reason", "raw"}.
 /// "raw" is the record's text (at most 1 MiB, then "raw_truncated": true); bytes that are not
 /// valid UTF-8 are shown as U+FFFD and flagged with "raw_invalid_utf8": true.
 /// </summary>
@@ -37,6 +37,7 @@ public sealed class RejectsFile : IRejectSink, IDisposable
         _writer.WriteStartObject();
         _writer.WriteString("file", r.Source.File);
         _writer.WriteNumber(r.Source.Unit == SourceUnit.Line ? "line" : "row", r.Source.LineOrRow);
+        if (r.Source.Item is { } item) _writer.WriteNumber("item", item);
         if (r.Field != null) _writer.WriteString("field", r.Field);
         else _writer.WriteNull("field");
         _writer.WriteString("reason", r.Reason);

@@ -2,13 +2,14 @@ namespace Sift.IO;
 
 /// <summary>
 /// Writes a folder completely under a temporary name beside it, then swaps it in, so a failure
-/// part-way leaves no half-written folder under the real name (the temporary one is removed).
+/// part-way leaves no half-written folder under the real name (the temporary one is removed; one
+/// left by a killed process is found by its name, NAME.PID.GUID.tmp, by <see cref="StagingLeftovers"/>).
 /// </summary>
 public static class AtomicFolder
 {
     public static void Replace(string final, Action<string> write)
     {
-        var temp = final + $".{Guid.NewGuid():N}.tmp";
+        var temp = final + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
             Directory.CreateDirectory(temp);

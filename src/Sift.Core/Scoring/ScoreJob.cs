@@ -72,6 +72,7 @@ public static class ScoreJob
                 log($"weights changed since {metaPath} was written: {changed}: rescoring");
         }
 
+        if (Path.GetDirectoryName(Path.GetFullPath(stem)) is { } outDir) Directory.CreateDirectory(outDir);
         var data = ScoringData.Load(s.DataPath, s.Read, tokenizer, s.Shard, s.CacheDir);
         log($"{data.Examples.Count} examples to score{(s.Shard == null ? "" : $" in shard {s.Shard} ({data.Assigned.Count} assigned)")}" +
             (data.Excluded.Count > 0 ? $"; {data.Excluded.Count} excluded (no response tokens)" : "") +

@@ -7,7 +7,7 @@ namespace Sift.Training;
 /// The resumable checkpoints of a run: OUT/checkpoints/checkpoint-STEP/, each written into a
 /// temporary folder and renamed into place only when complete, so a crash or a full disk never
 /// leaves a half checkpoint under a real name and never touches the previous good one. Keeps the
-/// newest K.
+/// newest K, and the last good one (see <see cref="DivergenceWatch"/>) when it is older.
 /// </summary>
 public sealed class CheckpointStore(string outputDir, int keep)
 {
@@ -20,7 +20,8 @@ public sealed class CheckpointStore(string outputDir, int keep)
     public string PathFor(long step) => Path.Combine(Root, Prefix + step.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Writes a checkpoint: <paramref name="write"/> fills the folder it is given; the state file goes in last.</summary>
-    public string Save(long step, TrainerState state, Action<string> write)
+    /// <param name="keepAlso">A checkpoint step pruning must spare beyond the newest K (the last good one).</param>
+    public string Save(long step, TrainerState state, Action<string> write, long? keepAlso = null)
     {
         Directory.CreateDirectory(Root);
         var final = PathFor(step);
@@ -47,7 +48,7 @@ public sealed class CheckpointStore(string outputDir, int keep)
             TryDelete(temp);
             throw new SiftException($"could not write checkpoint {final}: {e.Message}; the previous checkpoint is intact (free disk space and resume)", e);
         }
-        Prune();
+        Prune(keepAlso);
         return final;
     }
 
@@ -67,10 +68,14 @@ public sealed class CheckpointStore(string outputDir, int keep)
 
     public string? Latest() => List() is { Count: > 0 } all ? all[^1].Path : null;
 
-    private void Prune()
+    /// <summary>The checkpoint of a step, if it is complete.</summary>
+    public string? Find(long step) => List().Where(c => c.Step == step).Select(c => c.Path).FirstOrDefault();
+
+    private void Prune(long? keepAlso)
     {
         var all = List();
-        for (int i = 0; i < all.Count - keep; i++) TryDelete(all[i].Path);
+        for (int i = 0; i < all.Count - keep; i++)
+            if (all[i].Step != keepAlso) TryDelete(all[i].Path);
         if (!Directory.Exists(Root)) return;
         foreach (var stale in Directory.GetDirectories(Root, $".{Prefix}*.tmp")) TryDelete(stale);
     }

@@ -20,8 +20,14 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
     public const string FinalModelDir = "model";
     public const string ConfidenceListFile = "confidence_checkpoints.json";
 
-    /// <summary>Run signature: settings that must not change between a checkpoint and its resume.</summary>
+    /// <summary>Run signature: a hash of the settings and data, checked on resume for checkpoints without <see cref="TrainerState.Settings"/>.</summary>
     public string RunSignature { get; init; } = "";
+
+    /// <summary>The run's settings by recipe key, saved in checkpoints; on resume only <see cref="ResumeSettings.Adjustable"/> ones may differ.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Called once a resume (if any) is accepted, before the first step: where the caller writes its run records.</summary>
+    public Action? OnReady { get; init; }
 
     public Action<StepReport>? OnStep { get; init; }
     public Action<string>? OnMessage { get; init; }
@@ -58,18 +64,22 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         var store = new CheckpointStore(outputDir, options.SaveTotalLimit);
         long start = 0;
         long tokensSeen = 0;
+        TrainerState? resumed = null;
         if (resumeFrom != null)
         {
-            var state = TrainerState.Read(Path.Combine(resumeFrom, CheckpointStore.StateFile));
-            if (state.RunSignature != RunSignature)
-                throw new SiftException($"{resumeFrom}: this checkpoint was made with different settings or data; resume with the same config, or train into a new output_dir");
+            var state = resumed = TrainerState.Read(Path.Combine(resumeFrom, CheckpointStore.StateFile));
+            var changed = ResumeSettings.Check(state, Settings, RunSignature, resumeFrom);
             var weights = target.Load(resumeFrom);
             try { masters.Load(weights, resumeFrom); } finally { foreach (var w in weights.Values) w.Dispose(); }
             optimizer.Load(Path.Combine(resumeFrom, CheckpointStore.OptimizerFile));
             start = state.GlobalStep;
             tokensSeen = state.TokensSeen;
             OnMessage?.Invoke($"resumed from {resumeFrom} at step {start} of {total}");
+            if (changed.Count > 0) OnMessage?.Invoke($"resuming with changed settings: {string.Join(", ", changed)}");
+            ResumeHistory.Append(outputDir, start, resumeFrom, changed);
         }
+        OnReady?.Invoke();
+        var watch = new DivergenceWatch(resumed, MaxAbs(masters));
 
         using var log = new TrainingLog(outputDir, options.RecordDynamics, start);
         model.train();
@@ -98,7 +108,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
                 using var batch = options.Packing ? TokenBatch.Packed(examples, options.PackedRowLength) : TokenBatch.Padded(examples);
                 var result = objective.Compute(model, batch, context);
                 double value = result.Loss.item<float>();
-                if (!double.IsFinite(value)) throw Diverged(step + 1, $"the loss is {value}", store);
+                if (!double.IsFinite(value)) throw Diverged(step + 1, $"the loss is {value}", store, watch);
                 result.Loss.backward();
                 loss += value;
                 stepTokens += batch.Tokens;
@@ -108,7 +118,8 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             generator.Dispose();
 
             double norm = optimizer.GradientNorm();
-            if (!double.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store);
+            if (!double.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store, watch);
+            watch.Observe(loss, norm);
             double lr = schedule.RateAt(step);
             optimizer.Step(lr, ClipScale(norm, options.MaxGradNorm));
 
@@ -141,15 +152,20 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             }
             if (confidenceSteps.Contains(done)) SaveConfidenceSnapshot(done, masters);
 
-            var state = new TrainerState
-            {
-                GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch, RunSignature = RunSignature,
-                Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen,
-            };
             bool stop = cancel.IsCancellationRequested && done < total;
             if (done == total || stop || (options.SaveSteps > 0 && done % options.SaveSteps == 0))
             {
-                var path = store.Save(done, state, dir => SaveCheckpoint(dir, masters, optimizer));
+                double maxAbs = MaxAbs(masters);
+                if (!double.IsFinite(maxAbs)) throw Diverged(done, "the weights hold non-finite values after the update (not saved as a checkpoint)", store, watch);
+                var state = new TrainerState
+                {
+                    GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch, RunSignature = RunSignature,
+                    Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen, Settings = new(Settings),
+                    StepInRange = watch.LastStepInRange, LastGoodStep = watch.LastGood, StartMaxAbsWeight = watch.StartMaxAbsWeight,
+                    RecentLosses = [.. watch.RecentLosses], RecentGradNorms = [.. watch.RecentGradNorms],
+                };
+                var path = store.Save(done, state, dir => SaveCheckpoint(dir, masters, optimizer), keepAlso: watch.LastGood);
+                watch.Saved(done, maxAbs);
                 OnMessage?.Invoke($"checkpoint {path}");
             }
             if (stop)
@@ -201,9 +217,32 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
 
     private static long StepOf(string relative) => long.Parse(relative[(relative.LastIndexOf('-') + 1)..]);
 
-    private SiftException Diverged(long step, string what, CheckpointStore store) =>
-        new($"step {step}: {what}; training stopped. The last good checkpoint is {store.Latest() ?? "none (no checkpoint was saved yet)"}. " +
-            "Lower learning_rate, raise warmup, or set max_grad_norm, then resume from it.");
+    /// <summary>The largest weight magnitude; NaN or infinity when a weight is not finite (max and min propagate NaN). Allocates no copy.</summary>
+    private static double MaxAbs(MasterWeights masters)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        double result = 0;
+        foreach (var (_, w) in masters.Named)
+        {
+            if (w.numel() == 0) continue;
+            double hi = w.max().to_type(ScalarType.Float64).item<double>(), lo = w.min().to_type(ScalarType.Float64).item<double>();
+            if (double.IsNaN(hi) || double.IsNaN(lo)) return double.NaN;
+            result = Math.Max(result, Math.Max(hi, -lo));
+        }
+        return result;
+    }
+
+    private static SiftException Diverged(long step, string what, CheckpointStore store, DivergenceWatch watch)
+    {
+        var good = watch.LastGood is { } s ? store.Find(s) : null;
+        var advice = "lower optimizer.learning_rate, raise schedule.warmup_steps, or set optimizer.max_grad_norm";
+        return new SiftException(good != null
+            ? $"step {step}: {what}; training stopped. The last good checkpoint is {good} (finite weights, made and followed by steps whose loss " +
+              $"and gradient norm were in range). To continue, {advice} and resume from it: --resume {good} " +
+              "--set optimizer.learning_rate=... (optimizer and learning-rate schedule settings may change on resume)."
+            : $"step {step}: {what}; training stopped. No good checkpoint was saved before it (see output.save_steps); {advice} and start again with --overwrite.");
+    }
 
     /// <summary>Contiguous CPU views of the master weights by name, for writing.</summary>
     private sealed class NamedTensors : IDisposable

@@ -18,6 +18,21 @@ public sealed record TrainerState
     [JsonPropertyName("last_loss")] public double LastLoss { get; init; }
     [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
 
+    /// <summary>The run's settings by recipe key, to name what differs on resume (absent in checkpoints of older versions).</summary>
+    [JsonPropertyName("settings")] public Dictionary<string, string>? Settings { get; init; }
+
+    /// <summary>Whether this step's loss and gradient norm were in range (see <see cref="DivergenceWatch"/>).</summary>
+    [JsonPropertyName("step_in_range")] public bool StepInRange { get; init; } = true;
+
+    /// <summary>The newest earlier checkpoint known to be good when this one was saved.</summary>
+    [JsonPropertyName("last_good_step")] public long? LastGoodStep { get; init; }
+
+    /// <summary>The largest weight magnitude when the run started (see <see cref="DivergenceWatch"/>).</summary>
+    [JsonPropertyName("start_max_abs_weight")] public double? StartMaxAbsWeight { get; init; }
+
+    [JsonPropertyName("recent_losses")] public double[]? RecentLosses { get; init; }
+    [JsonPropertyName("recent_grad_norms")] public double[]? RecentGradNorms { get; init; }
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);

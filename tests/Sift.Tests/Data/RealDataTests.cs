@@ -16,7 +16,7 @@ public class RealDataTests
     {
         var path = Paths.Asset("data", "alpaca-2k", "alpaca_data_2k.json");
         var e = Assert.Throws<SiftException>(() => ReadAll(path));
-        Assert.Contains($"{path}:1422: field 'output' (the assistant turn) is empty", e.Message);
+        Assert.Contains($"{path}:1422: item 284: field 'output' (the assistant turn) is empty", e.Message);
 
         var stats = new DatasetStatistics();
         var rejects = new ExampleIdTests.ListSink();
@@ -27,6 +27,7 @@ public class RealDataTests
         Assert.Equal(1996, all.Count);
         Assert.Equal(4, stats.Invalid);
         Assert.Equal([1422L, 6117, 6737, 8682], rejects.Items.Select(r => r.Source.LineOrRow));
+        Assert.Equal([284L, 1223, 1347, 1736], rejects.Items.Select(r => r.Source.Item));
         Assert.Equal(1996, all.Select(c => c.Id).Distinct().Count());
         // Python: sum of instruction + input + output lengths, plus 2 for each "\n\n" join (878 examples have an input).
         Assert.Equal(662_143, Chars(all));

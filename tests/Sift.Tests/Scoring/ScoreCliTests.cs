@@ -245,4 +245,15 @@ public class NonFiniteScoreTests
         Assert.Contains("no finite value", stdout);
         Assert.Empty(File.ReadAllText(Path.Combine(ws.Out("sel"), "selected.jsonl")));
     }
+
+    [Fact]
+    public void OutIntoAMissingFolderCreatesIt()
+    {
+        var ws = new ScoringWorkspace();
+        var stem = Path.Combine(ws.Dir, "not", "there", "ppl");
+        var (code, _, stderr) = ScoringWorkspace.Sift(["score", "perplexity", "--model", ws.Model, "--data", ws.Data, "--out", stem, "--max-length", $"{ScoringWorkspace.MaxLength}"]);
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(stem + ".parquet"));
+        Assert.True(File.Exists(stem + ".meta.json"));
+    }
 }

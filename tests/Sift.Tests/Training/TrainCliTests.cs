@@ -9,7 +9,7 @@ public class TrainCliTests
     private static readonly string Tokenizer = Paths.Asset("models", "stories260K-hf");
 
     /// <summary>A random 512-vocab model with the stories260K tokenizer, and 24 Alpaca-style records.</summary>
-    private static (string Model, string Data) Fixture()
+    internal static (string Model, string Data) Fixture()
     {
         var dir = TrainerFixtures.TempDir();
         var model = Path.Combine(dir, "base");
@@ -24,7 +24,7 @@ public class TrainCliTests
         return (model, data);
     }
 
-    private static string[] Args(string model, string data, string output, params string[] extra) =>
+    internal static string[] Args(string model, string data, string output, params string[] extra) =>
     [
         "train", "--model", model, "--data", data, "--output-dir", output,
         "--set", "schedule.max_steps=30", "--set", "schedule.per_device_train_batch_size=4", "--set", "optimizer.learning_rate=1e-3",
@@ -147,5 +147,50 @@ public class TrainCliTests
         var baseWeights = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(model);
         Assert.True(baseWeights["model.layers.0.mlp.up_proj.weight"].allclose(a["model.layers.0.mlp.up_proj.weight"], 0, 0));
         Assert.False(baseWeights["model.layers.0.self_attn.q_proj.weight"].allclose(a["model.layers.0.self_attn.q_proj.weight"], 0, 0));
+    }
+
+    [Fact]
+    public void EmptyDataFileIsRefusedAsEmpty()
+    {
+        var (model, _) = Fixture();
+        var empty = Path.Combine(TrainerFixtures.TempDir(), "train.jsonl");
+        File.WriteAllText(empty, "");
+        var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var (code, _, err) = CliRunner.Run(Args(model, empty, output));
+        Assert.Equal(1, code);
+        Assert.Contains($"{empty}: the file is empty (0 examples)", err);
+        Assert.False(Directory.Exists(Path.Combine(output, "model")));
+    }
+
+    [Fact]
+    public void StagingLeftoversOfAKilledExportAreRemovedByTheNextRunAndNothingElse()
+    {
+        var (model, data) = Fixture();
+        var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+        string[] run = ["--set", "schedule.max_steps=2"];
+        Assert.Equal(0, CliRunner.Run(Args(model, data, output, run)).ExitCode);
+
+        int dead;
+        using (var gone = Process.Start(new ProcessStartInfo("true"))!) { gone.WaitForExit(); dead = gone.Id; }
+        string Guid() => System.Guid.NewGuid().ToString("N");
+        string[] leftovers =
+        [
+            $"model.{dead}.{Guid()}.tmp", $"model.{Guid()}.tmp", $".sift_recipe.yaml.{dead}.{Guid()}.tmp",
+            Path.Combine("checkpoints", $".checkpoint-3.{dead}.{Guid()}.tmp"), Path.Combine("confidence", $"checkpoint-1.{dead}.{Guid()}.tmp"),
+        ];
+        string[] kept = ["notes.tmp", "model.backup.tmp", $"model.{Environment.ProcessId}.{Guid()}.tmp", "model.1234.tmp"];
+        foreach (var name in leftovers.Concat(kept))
+        {
+            var path = Path.Combine(output, name);
+            if (name.StartsWith('.') || name.Contains("sift_recipe")) { File.WriteAllText(path, "partial"); continue; }
+            Directory.CreateDirectory(path);
+            File.WriteAllText(Path.Combine(path, "model.safetensors"), "partial");
+        }
+
+        var (code, _, err) = CliRunner.Run(Args(model, data, output, [.. run, "--resume"]));
+        Assert.True(code == 0, err);
+        Assert.Contains("removed 5 staging leftover(s)", err);
+        foreach (var name in leftovers) Assert.False(Path.Exists(Path.Combine(output, name)), name);
+        foreach (var name in kept) Assert.True(Path.Exists(Path.Combine(output, name)), name);
     }
 }

@@ -27,6 +27,7 @@ public sealed class TrainRun(TrainRecipe recipe)
     public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
     {
         var outDir = recipe.OutputDir;
+        RemoveStagingLeftovers(outDir);
         var store = new CheckpointStore(outDir, recipe.Training.SaveTotalLimit);
         string? resumeFrom = resume switch
         {
@@ -40,7 +41,7 @@ public sealed class TrainRun(TrainRecipe recipe)
             Directory.Delete(store.Root, recursive: true);
             foreach (var stale in new[] { "runs", "confidence", Trainer.FinalModelDir, "adapter" }.Select(d => Path.Combine(outDir, d)).Where(Directory.Exists))
                 Directory.Delete(stale, recursive: true);
-            foreach (var stale in new[] { Trainer.ConfidenceListFile, TrainingLog.DynamicsFile }.Select(f => Path.Combine(outDir, f)).Where(File.Exists))
+            foreach (var stale in new[] { Trainer.ConfidenceListFile, TrainingLog.DynamicsFile, ResumeHistory.FileName }.Select(f => Path.Combine(outDir, f)).Where(File.Exists))
                 File.Delete(stale);
         }
 
@@ -55,20 +56,34 @@ public sealed class TrainRun(TrainRecipe recipe)
                   $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}");
         CpuBf16.WarnIfEmulated(dtype, OnMessage);
 
-        Directory.CreateDirectory(outDir);
-        AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
-        TrainingDataSummary.Of(train, eval).Write(outDir);
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
         ITrainingTarget target = recipe.Lora is { } lora
             ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, Path.Combine(outDir, "adapter"), recipe.Model.Path)
             : new FullModelTarget(model, tokenizerDir, exportType);
+        var examples = ExamplesText(train);
         var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
         {
-            RunSignature = Signature(train),
+            RunSignature = Signature(examples),
+            Settings = Settings(examples),
             OnStep = OnStep,
             OnMessage = OnMessage,
+            OnReady = () =>
+            {
+                // Only now: a refused resume must leave the run's recipe as it was.
+                Directory.CreateDirectory(outDir);
+                AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
+                TrainingDataSummary.Of(train, eval).Write(outDir);
+            },
         };
         return trainer.Train(train, eval, resumeFrom, cancel);
+    }
+
+    /// <summary>Staging folders and files of a run killed while writing (e.g. during the final export).</summary>
+    private void RemoveStagingLeftovers(string outDir)
+    {
+        var removed = new[] { outDir, Path.Combine(outDir, "checkpoints"), Path.Combine(outDir, "confidence") }
+            .SelectMany(dir => StagingLeftovers.Remove(dir).Select(name => Path.Combine(dir, name))).ToList();
+        if (removed.Count > 0) OnMessage($"removed {removed.Count} staging leftover(s) of an interrupted run: {string.Join(", ", removed)}");
     }
 
     private CausalLM LoadModel(ModelTokenizer tokenizer, ScalarType dtype)
@@ -103,6 +118,7 @@ public sealed class TrainRun(TrainRecipe recipe)
             var set = TokenizedDataset.LoadOrBuild(path, read, new ExampleTokenizer(tokenizer, template, d.Tokenization), d.CacheDir);
             if (set.Cache.Note is { } note) OnMessage(note);
             OnMessage($"{path}: {set.Report}" + (set.Cache.Hit ? $" (from cache {set.Cache.Path})" : ""));
+            if (set.Examples.Count == 0) throw new SiftException($"{path}: no examples are left to train on ({set.Report})");
             return set.Examples.ToList();
         }
         List<TokenizedExample> train;
@@ -131,16 +147,37 @@ public sealed class TrainRun(TrainRecipe recipe)
     /// <summary>
     /// What must be identical for a checkpoint to be resumed: the recipe without its output settings, and
     /// the exact token data. logging_steps stays in when SFTMix runs gradient diagnostics: they run on
-    /// logged steps, and a diagnostic step's update differs from a plain one in float rounding.
+    /// logged steps, and a diagnostic step's update differs from a plain one in float rounding. (The
+    /// hash of checkpoints from before <see cref="Settings"/> were recorded; those name each key.)
     /// </summary>
-    private string Signature(IReadOnlyList<TokenizedExample> train)
+    private string Signature(string examples)
     {
-        bool loggingShapesUpdates = recipe.Objective.SftMix is { Options.DiagnosticSteps: > 0 };
+        bool loggingShapesUpdates = LoggingShapesUpdates;
         var lines = recipe.ToYaml().Split('\n').Where(l => !l.TrimStart().StartsWith("output_dir:") && !l.TrimStart().StartsWith("save_") &&
                                                            (loggingShapesUpdates || !l.TrimStart().StartsWith("logging_steps:")) &&
                                                            !l.TrimStart().StartsWith("eval_steps:"));
         var sb = new StringBuilder(string.Join('\n', lines));
-        foreach (var e in train) sb.Append(e.Id).Append(':').AppendJoin(',', e.Tokens).Append(':').AppendJoin("", e.Trained.Select(t => t ? '1' : '0')).Append('\n');
+        sb.Append(examples);
         return ContentHash.OfString(sb.ToString());
+    }
+
+    /// <summary>The same settings by key, with the token data as "data.examples" (a hash); see <see cref="ResumeSettings"/>.</summary>
+    private Dictionary<string, string> Settings(string examples)
+    {
+        var settings = ResumeSettings.FromYaml(recipe.ToYaml());
+        string[] notShapingTheRun = ["output.output_dir", "output.save_steps", "output.save_total_limit", "output.save_dtype", "eval.eval_steps"];
+        foreach (var key in notShapingTheRun) settings.Remove(key);
+        if (!LoggingShapesUpdates) settings.Remove("output.logging_steps");
+        settings["data.examples"] = ContentHash.OfString(examples);
+        return settings;
+    }
+
+    private bool LoggingShapesUpdates => recipe.Objective.SftMix is { Options.DiagnosticSteps: > 0 };
+
+    private static string ExamplesText(IReadOnlyList<TokenizedExample> train)
+    {
+        var sb = new StringBuilder();
+        foreach (var e in train) sb.Append(e.Id).Append(':').AppendJoin(',', e.Tokens).Append(':').AppendJoin("", e.Trained.Select(t => t ? '1' : '0')).Append('\n');
+        return sb.ToString();
     }
 }
