@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Sift.Cli.Commands;
-using Sift.Native;
 
 namespace Sift.Cli;
 
@@ -8,8 +7,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        TorchRuntime.Initialize();
-        return BuildRoot().Parse(args).Invoke();
+        // TorchSharp is prepared by the commands that use it (CliErrors.Run), so `sift --help` runs even where it cannot load.
+        return CliErrors.Run(torch: false, body: () => BuildRoot().Parse(args).Invoke());
     }
 
     public static RootCommand BuildRoot()

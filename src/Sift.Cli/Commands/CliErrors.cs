@@ -1,3 +1,5 @@
+using Sift.Native;
+
 namespace Sift.Cli.Commands;
 
 /// <summary>
@@ -6,10 +8,14 @@ namespace Sift.Cli.Commands;
 /// </summary>
 public static class CliErrors
 {
-    public static int Run(Func<int> body)
+    public const int InternalError = 70;
+
+    /// <param name="torch">Prepare TorchSharp first; commands that never touch it pass false, so they run even where it cannot load.</param>
+    public static int Run(Func<int> body, bool torch = true)
     {
         try
         {
+            if (torch) TorchRuntime.Initialize();
             return body();
         }
         catch (SiftException e)
@@ -26,6 +32,12 @@ public static class CliErrors
         {
             Console.Error.WriteLine("cancelled");
             return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"internal error (a bug in Sift; please report it): {e.GetType().FullName}: {e.Message}");
+            Console.Error.WriteLine(e.StackTrace);
+            return InternalError;
         }
     }
 }

@@ -43,7 +43,7 @@ public static class DataCommand
         {
             input, output, format, columns, skipInvalid, maxRecordBytes,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
             var options = new DatasetOptions
             {
@@ -92,7 +92,7 @@ public static class DataCommand
         {
             input, output, fraction, read.Format, read.Columns, read.SkipInvalid,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
             var stats = new DatasetStatistics();
             var (train, held) = DatasetFiles.Split(parse.GetValue(input)!, parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), stats);
@@ -115,7 +115,7 @@ public static class DataCommand
         {
             input, output, fraction, seed, cleanOut, read.Format, read.Columns, read.SkipInvalid,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
             var (total, noisy) = DataNoise.ShuffleResponses(parse.GetValue(input)!, parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
             Console.WriteLine($"wrote {total} examples to {parse.GetValue(output)}, {noisy} with another example's answer (noisy: true)");
@@ -130,7 +130,7 @@ public static class DataCommand
         var inputs = new Argument<string[]>("IN") { Description = "Data files; append :FORMAT:COLUMNS to one to read it differently, e.g. gsm8k.jsonl:auto:prompt=question,response=answer", Arity = ArgumentArity.OneOrMore };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records instead of stopping." };
         var command = new Command("merge", "Concatenate data files (any layouts) into one messages JSON Lines file; example ids must be unique across them.") { output, inputs, skipInvalid };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
             var sources = parse.GetValue(inputs)!.Select(spec =>
             {

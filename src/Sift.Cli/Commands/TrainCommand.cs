@@ -40,30 +40,15 @@ public static class TrainCommand
 
     private static int Run(TrainRecipe recipe, string? resume, bool overwrite)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cancel.IsCancellationRequested) return;
-            e.Cancel = true;
-            cancel.Cancel();
-            Console.Error.WriteLine("\nstopping after this step; a checkpoint will be saved");
-        };
-        Console.CancelKeyPress += onCancel;
+        using var stop = new StopSignals();
         var progress = new TrainingProgress(Console.Error, interactive: !Console.IsErrorRedirected, recipe.Training.LoggingSteps);
-        try
-        {
-            var run = new TrainRun(recipe) { OnStep = progress.Step, OnMessage = progress.Message };
-            var result = run.Run(resume, overwrite, cancel.Token);
-            progress.Done();
-            if (result.Interrupted) return 130;
-            Console.WriteLine($"trained {result.Steps} steps, final loss {result.FinalLoss:F4}" +
-                              (result.Eval is { } e ? $", eval_loss {e.Loss:F4}, eval_perplexity {e.Perplexity:F3}" : "") +
-                              $"; model saved to {result.ModelDir}");
-            return 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        var run = new TrainRun(recipe) { OnStep = progress.Step, OnMessage = progress.Message };
+        var result = run.Run(resume, overwrite, stop.Token);
+        progress.Done();
+        if (result.Interrupted) return stop.ExitCode;
+        Console.WriteLine($"trained {result.Steps} steps, final loss {result.FinalLoss:F4}" +
+                          (result.Eval is { } e ? $", eval_loss {e.Loss:F4}, eval_perplexity {e.Perplexity:F3}" : "") +
+                          $"; model saved to {result.ModelDir}");
+        return 0;
     }
 }

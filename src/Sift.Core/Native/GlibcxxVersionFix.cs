@@ -7,7 +7,9 @@ namespace Sift.Native;
 /// libLibTorchSharp.so declares a need for GLIBCXX_3.4.32, which Debian 12's libstdc++ lacks.
 /// The only symbol behind that need has no relocations, so the need is harmless, but dlopen
 /// refuses it. Marking the version-need entry weak (VER_FLG_WEAK) in .gnu.version_r makes the
-/// loader accept the library. The patch is idempotent and written atomically.
+/// loader accept the library. The patch is idempotent and written atomically. The build applies it
+/// to the copies in the output and publish folders (build/NativePatch, which compiles this file);
+/// TorchRuntime checks again at start-up.
 /// </summary>
 public static class GlibcxxVersionFix
 {
@@ -20,14 +22,30 @@ public static class GlibcxxVersionFix
     {
         var bytes = File.ReadAllBytes(soPath);
         if (!MarkWeak(bytes)) return false;
-        var tmp = soPath + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, soPath, overwrite: true);
+        WriteAtomically(soPath, bytes);
         return true;
     }
 
+    /// <summary>Replaces the file by renaming a finished copy over it (never rewriting it in place: it may be a hard link into the package cache).</summary>
+    public static void WriteAtomically(string path, byte[] bytes)
+    {
+        var tmp = path + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(tmp, bytes);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
     /// <summary>Sets VER_FLG_WEAK on the Vernaux entry naming GLIBCXX_3.4.32; true if it changed.</summary>
-    public static bool MarkWeak(byte[] elf)
+    public static bool MarkWeak(byte[] elf) => SetWeak(elf, weak: true);
+
+    /// <summary>Sets or clears (tests use this to rebuild the unpatched file) the flag; true if it changed.</summary>
+    public static bool SetWeak(byte[] elf, bool weak)
     {
         var span = elf.AsSpan();
         if (span.Length < 64 || span[0] != 0x7f || span[1] != (byte)'E' || span[2] != (byte)'L' || span[3] != (byte)'F')
@@ -59,9 +77,10 @@ public static class GlibcxxVersionFix
                     if (ReadCString(span, strOffset + nameOffset) == MissingVersion)
                     {
                         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(span[(aux + 4)..]);
-                        if ((flags & VerFlgWeak) == 0)
+                        var wanted = (ushort)(weak ? flags | VerFlgWeak : flags & ~VerFlgWeak);
+                        if (wanted != flags)
                         {
-                            BinaryPrimitives.WriteUInt16LittleEndian(span[(aux + 4)..], (ushort)(flags | VerFlgWeak));
+                            BinaryPrimitives.WriteUInt16LittleEndian(span[(aux + 4)..], wanted);
                             changed = true;
                         }
                     }

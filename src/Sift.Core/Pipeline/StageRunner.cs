@@ -28,6 +28,7 @@ public static class StageRunner
         foreach (var s in stages)
             if (!byName.TryAdd(s.Name, s)) throw new SiftException($"two stages are named '{s.Name}'; stage names must be unique");
         var order = TopologicalOrder(stages, byName);
+        using var runLock = dryRun ? null : FolderLock.Acquire(runDir);
         var keys = new Dictionary<string, string>();
         var outputs = new Dictionary<string, string>();
         var results = new List<StageResult>();

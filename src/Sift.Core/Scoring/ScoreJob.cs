@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Sift.Data;
 using Sift.Data.Tokenization;
+using Sift.IO;
 using Sift.Models;
 using Sift.Native;
 using Sift.Pipeline;
@@ -41,6 +42,9 @@ public static class ScoreJob
 
     public static string PartialPath(string stem) => stem + ".partial.jsonl";
 
+    /// <summary>Locks the files STEM.* against a second process scoring into them (shards of one --out have their own stems).</summary>
+    public static FolderLock LockOutput(string stem) => FolderLock.AcquireFile(stem + FolderLock.FileName, stem);
+
     public static ScoreJobResult Run(ScoreJobSettings s, Action<string>? log = null)
     {
         log ??= _ => { };
@@ -57,6 +61,7 @@ public static class ScoreJob
         var weights = ScoredWeights.Of(s.Models);
         var fingerprint = Fingerprint(s, dataHash, tokenizer.Template.Name, weights);
         var stem = ShardStem(s.OutStem, s.Shard);
+        using var outputLock = LockOutput(stem);
         var metaPath = ScoreMeta.PathFor(stem);
         if (File.Exists(metaPath) && File.Exists(ScoreTableFiles.ParquetPath(stem)) && File.Exists(ScoreTableFiles.JsonlPath(stem)))
         {

@@ -15,6 +15,7 @@ public static partial class ScoreMerge
 
     public static Result Run(string outStem)
     {
+        using var outputLock = ScoreJob.LockOutput(outStem);
         var dir = Path.GetDirectoryName(Path.GetFullPath(outStem))!;
         var name = Path.GetFileName(outStem);
         var shards = Directory.Exists(dir)

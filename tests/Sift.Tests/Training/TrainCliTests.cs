@@ -3,7 +3,7 @@ using Sift.Models;
 
 namespace Sift.Tests.Training;
 
-/// <summary>`sift train` end to end on files: recipe handling, errors, and resume after SIGKILL.</summary>
+/// <summary>`sift train` end to end on files: recipe handling, errors, and resume after SIGKILL or SIGTERM.</summary>
 public class TrainCliTests
 {
     private static readonly string Tokenizer = Paths.Asset("models", "stories260K-hf");
@@ -31,35 +31,66 @@ public class TrainCliTests
         "--set", "output.save_steps=1", "--set", "objective.name=neftune", .. extra,
     ];
 
-    [Fact]
-    public void KilledRunResumesToTheSameWeights()
+    /// <summary>
+    /// A child `sift train` stopped part-way, then resumed in-process, ends with the weights of an
+    /// uninterrupted run. SIGKILL loses the step in flight (the run resumes from its last periodic
+    /// checkpoint); SIGTERM, as Slurm and Kubernetes send, saves a checkpoint itself and exits 143.
+    /// While the child runs, a second run into its folder is refused, naming the child.
+    /// </summary>
+    [Theory]
+    [InlineData(Sigkill)]
+    [InlineData(Sigterm)]
+    public void StoppedRunResumesToTheSameWeights(int signal)
     {
         var (model, data) = Fixture();
+        // Periodic checkpoints only where SIGKILL needs them: SIGTERM's checkpoint is then the signal's own.
+        string[] settings = ["--set", "schedule.max_steps=100", "--set", "output.logging_steps=1", "--set", "output.save_steps=1000"];
+        string[] childSettings = [.. settings, "--set", $"output.save_steps={(signal == Sigkill ? 1 : 1000)}"];
         var straight = Path.Combine(TrainerFixtures.TempDir(), "out");
-        var (code, _, err) = CliRunner.Run(Args(model, data, straight));
+        var (code, _, err) = CliRunner.Run(Args(model, data, straight, settings));
         Assert.True(code == 0, err);
 
-        var killed = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var stopped = Path.Combine(TrainerFixtures.TempDir(), "out");
         var sift = Path.Combine(AppContext.BaseDirectory, "sift.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])[sift, .. Args(model, data, killed)]) start.ArgumentList.Add(a);
+        foreach (var a in (string[])[sift, .. Args(model, data, stopped, childSettings)]) start.ArgumentList.Add(a);
+        var childErr = new System.Text.StringBuilder();
         using (var process = Process.Start(start)!)
         {
-            process.ErrorDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, e) => { lock (childErr) childErr.AppendLine(e.Data); };
             process.BeginErrorReadLine();
             process.BeginOutputReadLine();
             var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (!Directory.Exists(Path.Combine(killed, "checkpoints", "checkpoint-4")) && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(10);
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-        Assert.False(Directory.Exists(Path.Combine(killed, "model")), "the run finished before it could be killed");
+            bool Started() { lock (childErr) return childErr.ToString().Contains("step 4/"); }
+            while (!Started() && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(5);
 
-        (code, _, err) = CliRunner.Run(Args(model, data, killed, "--resume"));
+            (code, _, err) = CliRunner.Run(Args(model, data, stopped, [.. settings, "--resume"]));
+            Assert.Equal(1, code);
+            Assert.Contains($"{stopped} is in use by sift process {process.Id} (started ", err);
+
+            if (signal == Sigkill) process.Kill(entireProcessTree: true);
+            else Assert.Equal(0, kill(process.Id, signal));
+            process.WaitForExit();
+            Assert.Equal(128 + signal, process.ExitCode);
+        }
+        Assert.False(Directory.Exists(Path.Combine(stopped, "model")), "the run finished before it could be stopped");
+        if (signal == Sigterm)
+        {
+            var stoppedAt = System.Text.RegularExpressions.Regex.Match(childErr.ToString(), @"interrupted at step (\d+)");
+            Assert.True(stoppedAt.Success, childErr.ToString());
+            Assert.Equal([$"checkpoint-{stoppedAt.Groups[1].Value}"], Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(Path.GetFileName));
+        }
+
+        (code, _, err) = CliRunner.Run(Args(model, data, stopped, [.. settings, "--resume"]));
         Assert.True(code == 0, err);
         Assert.Contains("resumed from", err);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model", "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(stopped, "model", "model.safetensors")));
     }
+
+    private const int Sigkill = 9, Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     [Fact]
     public void SecondRunIntoTheSameFolderNeedsResumeOrOverwrite()

@@ -27,6 +27,7 @@ public sealed class TrainRun(TrainRecipe recipe)
     public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
     {
         var outDir = recipe.OutputDir;
+        using var folderLock = FolderLock.Acquire(outDir);
         RemoveStagingLeftovers(outDir);
         var store = new CheckpointStore(outDir, recipe.Training.SaveTotalLimit);
         string? resumeFrom = resume switch

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Sift.IO;
+
+/// <summary>
+/// An exclusive lock on an output (a folder, or a file stem) held for as long as this object lives,
+/// so a second sift process is refused at once instead of interleaving its writes with ours.
+/// It is flock(2) on a lock file: the kernel drops it when the process dies, even by kill -9, so a
+/// stale lock file never blocks. The holder's PID and start time are written into the file for the
+/// refusal message. The file itself is left in place: deleting it would let two processes lock
+/// different inodes under one name.
+/// </summary>
+public sealed class FolderLock : IDisposable
+{
+    public const string FileName = ".sift.lock";
+
+    private const int LockEx = 2, LockNb = 4;
+    private const int ORdonly = 0, ORdwr = 2, OCreat = 0x40, OCloexec = 0x80000;
+    private const int EWouldBlock = 11, EIntr = 4;
+
+    private int _fd;
+
+    private FolderLock(int fd) => _fd = fd;
+
+    /// <summary>Locks FOLDER (creating it) through FOLDER/.sift.lock.</summary>
+    public static FolderLock Acquire(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        return AcquireFile(Path.Combine(folder, FileName), folder);
+    }
+
+    /// <summary>Locks the output named <paramref name="target"/> through the lock file at <paramref name="lockPath"/>.</summary>
+    public static FolderLock AcquireFile(string lockPath, string target)
+    {
+        if (!OperatingSystem.IsLinux()) return new FolderLock(-1); // Sift's training runs on Linux; elsewhere there is no lock
+        if (Path.GetDirectoryName(Path.GetFullPath(lockPath)) is { } parent) Directory.CreateDirectory(parent);
+        int fd = open(lockPath, ORdwr | OCreat | OCloexec, Convert.ToInt32("644", 8));
+        if (fd < 0) throw new IOException($"{lockPath}: cannot open the lock file ({Marshal.GetLastPInvokeErrorMessage()}); check that {target} is writable");
+        int rc;
+        do rc = flock(fd, LockEx | LockNb); while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
+        if (rc != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            close(fd);
+            if (errno == EWouldBlock) throw new SiftException($"{target} is in use by {Holder(lockPath)}; wait for it or stop it");
+            throw new IOException($"{lockPath}: cannot lock ({Marshal.GetPInvokeErrorMessage(errno)})");
+        }
+        var info = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessId}\n{Process.GetCurrentProcess().StartTime.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC\n"));
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, info, info.Length, 0) != info.Length)
+        {
+            close(fd);
+            throw new IOException($"{lockPath}: cannot write the lock file ({Marshal.GetLastPInvokeErrorMessage()})");
+        }
+        return new FolderLock(fd);
+    }
+
+    /// <summary>"sift process PID (started TIME)" from the lock file, or a plain description while the holder has not written it yet.</summary>
+    private static string Holder(string lockPath)
+    {
+        // Read with open(2): .NET's FileStream takes its own flock, which the holder's lock would refuse.
+        int fd = open(lockPath, ORdonly | OCloexec, 0);
+        if (fd < 0) return "another sift process";
+        var buffer = new byte[256];
+        long n = pread(fd, buffer, buffer.Length, 0);
+        close(fd);
+        var lines = n > 0 ? Encoding.UTF8.GetString(buffer, 0, (int)n).Split('\n') : [];
+        return lines.Length >= 2 && int.TryParse(lines[0], out int pid)
+            ? $"sift process {pid} (started {lines[1]})"
+            : "another sift process";
+    }
+
+    public void Dispose()
+    {
+        if (_fd >= 0) close(_fd);
+        _fd = -1;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int flock(int fd, int operation);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int ftruncate(int fd, long length);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern long pwrite(int fd, byte[] buffer, long count, long offset);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern long pread(int fd, byte[] buffer, long count, long offset);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+}

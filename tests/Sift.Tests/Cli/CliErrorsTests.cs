@@ -1,0 +1,37 @@
+using Sift.Cli.Commands;
+
+namespace Sift.Tests.Cli;
+
+public class CliErrorsTests
+{
+    [Fact]
+    public void ABugExits70WithItsTypeMessageAndStackTrace()
+    {
+        var (code, err) = Capture(() => CliErrors.Run(ThrowingBody, torch: false));
+        Assert.Equal(CliErrors.InternalError, code);
+        Assert.Contains("internal error (a bug in Sift; please report it): System.InvalidOperationException: the bug", err);
+        Assert.Contains(nameof(ThrowingBody), err);
+    }
+
+    [Fact]
+    public void UserErrorsExit1WithOneLine()
+    {
+        var (code, err) = Capture(() => CliErrors.Run(() => throw new SiftException("data.jsonl:3: bad record"), torch: false));
+        Assert.Equal(1, code);
+        Assert.Equal("error: data.jsonl:3: bad record", err.Trim());
+    }
+
+    private static int ThrowingBody() => throw new InvalidOperationException("the bug");
+
+    private static (int Code, string Stderr) Capture(Func<int> run)
+    {
+        lock (typeof(CliRunner))
+        {
+            var old = Console.Error;
+            var err = new StringWriter();
+            Console.SetError(err);
+            try { return (run(), err.ToString()); }
+            finally { Console.SetError(old); }
+        }
+    }
+}
