@@ -45,10 +45,11 @@ public class FusedAdamWTests : IDisposable
             fused.Step(lr, 1.0);
         }
         // Same gradients, same formula, different operation order: each of the 6 steps rounds w and the
-        // update a few times (≤ 4u·|w| + 8u·lr·|m̂/(√v̂+ε)|; with β₁ = 0.9, β₂ = 0.95 the ratio is ≤ 0.1/√0.05·Σ(0.9/√0.95)ᵏ < 6),
-        // so rtol 6·4u ≈ 1.4e-6 and
-        // atol well under 1e-6 suffice; taken as 1e-5 / 1e-6. The bugs this catches (bias correction, decay
-        // applied to the wrong group) change w by lr·wd·|w| = 1e-3·|w| per step, 100× rtol.
+        // update a few times, ≤ 4u·|w| + 8u·lr·|m̂/(√v̂+ε)|, and with β₁ = 0.9, β₂ = 0.95 the ratio is at most
+        // 0.1/√0.05·Σₖ(0.9/√0.95)ᵏ < 6 (gradients are identical on both sides, so ε's ill-conditioning near
+        // g = 0 does not enter). So rtol 6·4u ≈ 1.4e-6 and atol ≪ 1e-6 suffice; 1e-5 / 1e-6 keep a margin.
+        // The bugs this catches (bias correction, decay on the wrong group) move w by ~lr·wd·|w| = 1e-3·|w|
+        // per step, 100× rtol.
         for (int i = 0; i < ours.Count; i++)
             Assert.True(ours[i].allclose(reference[i], rtol: 1e-5, atol: 1e-6), $"parameter {i}: max |diff| {(ours[i] - reference[i]).abs().max().item<float>()}");
         Assert.Equal(6, fused.Steps);
