@@ -66,7 +66,9 @@ public class TokenBatchTests
         Assert.True(batch.Examples.GroupBy(s => s.Row).Any(g => g.Count() >= 3), "some row must hold several examples");
         Assert.Equal(30, batch.InputIds.shape[1]);   // the 30-token example gets a row of its own
         var packed = LossPerExample(model, batch);
-        foreach (var e in examples) Assert.Equal(alone[e.Id], packed[e.Id], 1e-5);
+        // Same fp32 forward, different summation order (row layout, masks): Tolerances.TinyForward (~9e-5 of
+        // an O(1) loss). Attention leaking across packed examples changes a loss by O(0.1).
+        foreach (var e in examples) Assert.Equal(alone[e.Id], packed[e.Id], Tolerances.Scaled(Tolerances.TinyForward, alone[e.Id]));
         Assert.Equal(examples.Sum(e => e.Trained.Skip(1).Count(t => t)), batch.TrainedTokens);
         Assert.Equal(examples.Sum(e => e.Length), batch.Tokens);
     }
@@ -80,7 +82,7 @@ public class TokenBatchTests
         using var batch = TokenBatch.Padded(examples, padId: PadId);
         Assert.NotNull(batch.Layout);
         var padded = LossPerExample(model, batch);
-        foreach (var e in examples) Assert.Equal(alone[e.Id], padded[e.Id], 1e-5);
+        foreach (var e in examples) Assert.Equal(alone[e.Id], padded[e.Id], Tolerances.Scaled(Tolerances.TinyForward, alone[e.Id]));
     }
 
     [Fact]

@@ -34,7 +34,10 @@ public class GradientCheckpointingTests
         foreach (var (name, g) in plain.Grads)
         {
             Assert.True(g.abs().max().item<float>() > 0, $"{name} has no gradient signal");
-            Assert.True(g.allclose(recomputed.Grads[name], rtol: 0, atol: 1e-6), $"{name}: max difference {(g - recomputed.Grads[name]).abs().max().item<float>()}");
+            // The recomputed forward is bit-identical (the loss is compared exactly); backward may accumulate a
+            // weight's gradient over the 20 tokens and ≤ 48-wide products in another order: Fp32Sum(20·48).
+            // Recomputing with other dropout/RNG state or dropping a layer's gradient changes it by O(1).
+            Tolerances.AssertClose(g, recomputed.Grads[name], Tolerances.Fp32Sum(20 * 48), name);
         }
         Assert.Equal(plain.NextRandom, recomputed.NextRandom);
     }

@@ -135,6 +135,9 @@ public class ReferenceFixtureTests
                 scaled = (1 - smooth) * f / factor + smooth * f;
                 regimes.Add("blended");
             }
+            // The fixture stores PyTorch's fp32 value of a float64 formula: one fp32 rounding (u ≈ 6e-8 relative)
+            // plus PyTorch's own fp32 arithmetic (a few roundings); 1e-6 relative ≈ 16u. A wrong regime changes
+            // the value by the rope factor (≥ 2×).
             Assert.Equal(scaled, stored[j], scaled * 1e-6);
         }
         Assert.Equal(3, regimes.Count);

@@ -17,11 +17,13 @@ public class ExampleScorerTests
             var (nll, hit) = ScoringFixtures.TokenLosses(model, examples[i]);
             Assert.Equal(examples[i].Id, stats[i].Id);
             Assert.Equal(nll.Length, stats[i].Tokens);
-            Assert.Equal(nll.Sum(), stats[i].NllSum, 1e-4);
-            Assert.Equal(nll.Average(), stats[i].Loss, 1e-5);
-            Assert.Equal(Math.Exp(nll.Average()), stats[i].Perplexity, 1e-4);
+            // The scorer's batched fp32 forward vs this example alone: the same sums in another order.
+            double loss = Tolerances.NllMean(nll, Tolerances.TinyForward);
+            Assert.Equal(nll.Sum(), stats[i].NllSum, Tolerances.NllSum(nll, Tolerances.TinyForward));
+            Assert.Equal(nll.Average(), stats[i].Loss, loss);
+            Assert.Equal(Math.Exp(nll.Average()), stats[i].Perplexity, Math.Exp(nll.Average()) * 2 * loss);
             Assert.Equal(hit.Count(h => h), stats[i].Correct);
-            Assert.Equal((double)hit.Count(h => h) / hit.Length, stats[i].Accuracy, 12);
+            Assert.Equal((double)hit.Count(h => h) / hit.Length, stats[i].Accuracy); // the same integer ratio: exact
         }
     }
 
@@ -35,8 +37,10 @@ public class ExampleScorerTests
         var tight = ExampleScorer.ScoreAll(model, examples, new ScoringOptions { BatchSize = 8, MaxBatchTokens = 40 });
         for (int i = 0; i < examples.Count; i++)
         {
-            Assert.Equal(one[i].Loss, eight[i].Loss, 1e-4);
-            Assert.Equal(one[i].Loss, tight[i].Loss, 1e-4);
+            // Batch size and padding change only the summation order: Tolerances.TinyForward of an O(1) loss
+            // (~1e-4 at loss 1; padding that leaks into attention moves a loss by O(0.1)).
+            Assert.Equal(one[i].Loss, eight[i].Loss, Tolerances.Scaled(Tolerances.TinyForward, one[i].Loss));
+            Assert.Equal(one[i].Loss, tight[i].Loss, Tolerances.Scaled(Tolerances.TinyForward, one[i].Loss));
             Assert.Equal(one[i].Correct, eight[i].Correct);
         }
     }

@@ -6,6 +6,11 @@ namespace Sift.Tests.Training;
 
 public class MixupLossTests
 {
+    // Tolerance: two fp32 orders of the same few sums (D = 3 products per logit, V = 4 logsumexp terms,
+    // ≤ 3 positions and a λ-mix: fewer than 16 roundings on a chain), Tolerances.Fp32Sum(16) of the loss's
+    // scale, ~2e-6 relative. Bugs these tests catch (wrong λ side, wrong positions) move the loss by O(0.1).
+    private static readonly double Bound = Tolerances.Fp32Sum(16);
+
     // B = 2 rows of T = 5, D = 3, V = 4. Row 0 (confident) has response positions 1..3, row 1 (unconfident) 6..7.
     private static (Tensor Hidden, Tensor Targets, Tensor Head) Inputs(bool requiresGrad = false)
     {
@@ -21,7 +26,7 @@ public class MixupLossTests
     {
         var rows = MixupRows.From(pairs);
         var fused = FusedLinearCrossEntropy.Compute(h.reshape(-1, h.shape[^1]), w, y.reshape(-1), 0, rows, 1, chunkElements: 2 * 4, pairRowsOnly: true);
-        Assert.Equal(fused.MixupSum, fused.Loss.item<float>(), 5);
+        Assert.Equal(fused.MixupSum, fused.Loss.item<float>(), Tolerances.Scaled(Bound, fused.MixupSum));
         return (fused.Loss, rows.Count);
     }
 
@@ -51,7 +56,7 @@ public class MixupLossTests
         Assert.Equal(2, tokens); // truncated to the shorter response
 
         var expected = PapersForm(h.reshape(-1, 3), w, y.reshape(-1), [pair]).item<float>();
-        Assert.Equal(expected, sum.item<float>(), 5);
+        Assert.Equal(expected, sum.item<float>(), Tolerances.Scaled(Bound, expected));
     }
 
     [Fact]
@@ -84,7 +89,7 @@ public class MixupLossTests
         var (sum, _) = Mixup(h, y, w, [new MixupPair([1, 2], [6, 7], 1.0)]);
         var logits = h.reshape(-1, 3).index_select(0, tensor(new long[] { 1, 2 })).matmul(w.t());
         var ce = F.cross_entropy(logits, y.reshape(-1).index_select(0, tensor(new long[] { 1, 2 })), reduction: nn.Reduction.Sum);
-        Assert.Equal(ce.item<float>(), sum.item<float>(), 5);
+        Assert.Equal(ce.item<float>(), sum.item<float>(), Tolerances.Scaled(Bound, ce.item<float>()));
     }
 
     [Fact]
@@ -98,7 +103,7 @@ public class MixupLossTests
         var (h2, _, w2) = Inputs(requiresGrad: true);
         var loss = PapersForm(h2.reshape(-1, 3), w2, y.reshape(-1), pairs);
         loss.backward();
-        Assert.True(h1.grad!.allclose(h2.grad!, rtol: 1e-5, atol: 1e-6));
-        Assert.True(w1.grad!.allclose(w2.grad!, rtol: 1e-5, atol: 1e-6));
+        Tolerances.AssertClose(h2.grad!, h1.grad!, Bound, "hidden gradients");
+        Tolerances.AssertClose(w2.grad!, w1.grad!, Bound, "head gradients");
     }
 }

@@ -174,6 +174,8 @@ public class TrainCliTests
         var a = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(Path.Combine(output, "model"));
         var b = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(merged);
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        // Both are W + s·B·A in fp32 (a rank-r product and one addition): a few roundings of |w| < 2, < 1e-6;
+        // an unmerged or wrongly scaled adapter differs by s·|B·A| (asserted nonzero below).
         foreach (var (name, t) in a) Assert.True(t.allclose(b[name], rtol: 0, atol: 1e-6), name);
         var baseWeights = Sift.Models.Safetensors.SafetensorsCheckpoint.Load(model);
         Assert.True(baseWeights["model.layers.0.mlp.up_proj.weight"].allclose(a["model.layers.0.mlp.up_proj.weight"], 0, 0));
