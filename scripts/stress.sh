@@ -59,7 +59,9 @@ tail -1 "$work/race-held.log"
 
 echo "== 2. $train training processes, a checkpoint every step"
 [ "$train" -gt 0 ] && run "$work/demo-0.log" 0 SIFT_GC_STRESS=0 -- "${sift[@]}" demo --run-dir "$work/demo-0"
-[ "$train" -gt 0 ] && model=$(ls -d "$work"/demo-0/base-*/model | head -1); data=$(ls "$work"/demo-0/data-*/train.jsonl | head -1)
+if [ "$train" -gt 0 ]; then
+  model=$(ls -d "$work"/demo-0/base-*/model | head -1); data=$(ls "$work"/demo-0/data-*/train.jsonl | head -1)
+fi
 variants=("" "--set objective.name=neftune" "--set lora.r=4" "--set precision.dtype=bfloat16" "--set data.packing=true")
 for i in $(seq "$train"); do
   mode=${modes[$((i % ${#modes[@]}))]}
