@@ -17,6 +17,9 @@ public sealed class FolderLock : IDisposable
 {
     public const string FileName = ".sift.lock";
 
+    /// <summary>Whether <paramref name="path"/> names a lock file (FOLDER/.sift.lock or STEM.sift.lock): state, not content.</summary>
+    public static bool IsLockFile(string path) => Path.GetFileName(path).EndsWith(FileName, StringComparison.Ordinal);
+
     private const int LockEx = 2, LockNb = 4;
     private const int ORdonly = 0, ORdwr = 2, OCreat = 0x40, OCloexec = 0x80000;
     private const int EWouldBlock = 11, EIntr = 4;

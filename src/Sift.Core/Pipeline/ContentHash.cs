@@ -19,7 +19,7 @@ public static class ContentHash
         var builder = new StringBuilder();
         foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            if (Path.GetFileName(file) == FileHashCache.CacheFileName) continue; // written by hashing itself, not content
+            if (Path.GetFileName(file) == FileHashCache.CacheFileName || FolderLock.IsLockFile(file)) continue; // state, not content
             var hash = new FileInfo(file).Length >= CachedFromBytes ? "xxh128:" + FileHashCache.Of(file) : OfFile(file);
             builder.Append(Path.GetRelativePath(path, file).Replace('\\', '/')).Append('\0').Append(hash).Append('\n');
         }

@@ -110,4 +110,16 @@ public class ContentHashTests
         File.WriteAllText(Path.Combine(dir, "config.json"), "{ }");
         Assert.NotEqual(before, ContentHash.OfPath(dir));
     }
+
+    [Fact]
+    public void AFolderHashSkipsLockFilesEvenWhileTheyAreHeld()
+    {
+        var dir = Paths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "train.jsonl"), "{}");
+        var before = ContentHash.OfPath(dir);
+        using (Sift.IO.FolderLock.Acquire(dir))
+        using (Sift.IO.FolderLock.AcquireFile(Path.Combine(dir, "scores" + Sift.IO.FolderLock.FileName), "scores"))
+            Assert.Equal(before, ContentHash.OfPath(dir));
+        Assert.Equal(before, ContentHash.OfPath(dir));
+    }
 }
