@@ -41,6 +41,7 @@ public static class StageRunner
             if (IsComplete(outDir, key))
             {
                 log.Report($"[{stage.Name}] cached ({outDir})");
+                if (!dryRun) LinkByName(runDir, stage.Name, outDir, log);
                 results.Add(new(stage.Name, key, outDir, StageOutcome.Cached));
                 continue;
             }
@@ -73,10 +74,48 @@ public static class StageRunner
             }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
             Directory.Move(work, outDir);
+            LinkByName(runDir, stage.Name, outDir, log);
             results.Add(new(stage.Name, key, outDir, StageOutcome.Ran));
         }
         return results;
     }
+
+    /// <summary>
+    /// Points RUN/NAME (a relative symbolic link) at the stage's finished folder NAME-KEY, so that recipes and
+    /// people can name a stage's latest output by a path that survives new keys (sift-demo/base/model).
+    /// Swapped in with one rename; an entry of that name that is not a link is left alone, with a note.
+    /// </summary>
+    private static void LinkByName(string runDir, string name, string outDir, IProgress<string> log)
+    {
+        var link = Path.Combine(runDir, name);
+        var target = Path.GetFileName(outDir);
+        try
+        {
+            var existing = new FileInfo(link).LinkTarget;
+            if (existing == target) return;
+            if (existing == null && Path.Exists(link))
+            {
+                log.Report($"[{name}] {link} exists and is not a link; not pointing it at {target}");
+                return;
+            }
+            var staging = Path.Combine(runDir, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            File.CreateSymbolicLink(staging, target);
+            // rename(2) replaces the old link itself; File.Move would follow the new one to its folder.
+            if (rename(staging, link) != 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                File.Delete(staging);
+                throw new IOException($"rename failed (errno {errno})");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Report($"[{name}] could not point {link} at {target}: {e.Message}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int rename(string oldPath, string newPath);
 
     /// <summary>The stage name of a stage output folder ("sftmix-seed1-0123456789ab" → "sftmix-seed1"); other names unchanged.</summary>
     public static string StageNameOf(string folderName) => Regex.Replace(folderName, "-[0-9a-f]{12}$", "");

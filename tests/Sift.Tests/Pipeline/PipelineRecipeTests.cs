@@ -76,6 +76,10 @@ public class PipelineRecipeTests
         Assert.True(code == 0, err);
         Assert.Contains("split\tran", stdout);
         Assert.Contains("noisy\tran", stdout);
+        // RUN/NAME links to the stage's finished folder, so a path like run/noisy/train.jsonl stays valid.
+        var firstNoisy = new FileInfo(Path.Combine(dir, "run", "noisy")).LinkTarget;
+        Assert.Matches("^noisy-[0-9a-f]{12}$", firstNoisy);
+        Assert.True(File.Exists(Path.Combine(dir, "run", "noisy", "train.jsonl")));
         (code, stdout, _) = CliRunner.Run("pipeline", recipe);
         Assert.Contains("split\tcached", stdout);
         Assert.Contains("noisy\tcached", stdout);
@@ -83,6 +87,13 @@ public class PipelineRecipeTests
         (code, stdout, _) = CliRunner.Run("pipeline", recipe, "--dry-run");
         Assert.Contains("split\tplanned", stdout);
         Assert.Contains("noisy\tplanned", stdout);
+        Assert.Equal(firstNoisy, new FileInfo(Path.Combine(dir, "run", "noisy")).LinkTarget);
+        (code, stdout, err) = CliRunner.Run("pipeline", recipe);
+        Assert.True(code == 0, err);
+        var secondNoisy = new FileInfo(Path.Combine(dir, "run", "noisy")).LinkTarget;
+        Assert.NotEqual(firstNoisy, secondNoisy);
+        Assert.True(Directory.Exists(Path.Combine(dir, "run", secondNoisy!)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(dir, "run"), ".*.tmp"));
     }
 
     [Fact]
