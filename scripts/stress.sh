@@ -85,7 +85,9 @@ echo "== 3. $demo demo runs"
 # A demo is ~50 in-process stages: under the GC stress settings it takes hours on a shared 2-core
 # machine (the stress thread alone keeps a core busy), so demos run as users run them, with glibc's
 # freed-memory poisoning and heap checks added (the original crash came from a plain demo run).
-demo_modes=("MALLOC_PERTURB_=165" "MALLOC_PERTURB_=165 MALLOC_CHECK_=3")
+# On an oversubscribed machine libtorch's default thread pool slows a demo many times over, so half
+# the demos run with one thread each.
+demo_modes=("MALLOC_PERTURB_=165" "SIFT_THREADS=1 MALLOC_PERTURB_=165 MALLOC_CHECK_=3")
 for i in $(seq "$demo"); do
   mode=${demo_modes[$((i % ${#demo_modes[@]}))]}
   # shellcheck disable=SC2086
