@@ -11,7 +11,7 @@ public static class ScoreCommand
 {
     public static Command Create()
     {
-        var score = new Command("score", "Per-example scores: perplexity, IFD, LoBaSS learnability, SFTMix/Cartography confidence, random; merge shards; plot.");
+        var score = new Command("score", ScoreHelp.Score);
         score.Subcommands.Add(ModelScore("perplexity", ScoreKind.Perplexity, ScoreHelp.Perplexity));
         score.Subcommands.Add(ModelScore("ifd", ScoreKind.Ifd, ScoreHelp.Ifd));
         score.Subcommands.Add(ModelScore("learnability", ScoreKind.Learnability, ScoreHelp.Learnability));

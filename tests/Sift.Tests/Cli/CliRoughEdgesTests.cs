@@ -111,4 +111,48 @@ public class CliRoughEdgesTests
         Assert.Equal(0, code);
         Assert.Contains("model, data, objective, optimizer, schedule, precision, lora, eval, output", stdout);
     }
+
+    [Theory]
+    [InlineData("optimizer.lr", "optimizer.learning_rate")]
+    [InlineData("schedule.epochs", "schedule.num_train_epochs")]
+    [InlineData("optimizer.learnin_rate", "optimizer.learning_rate")]
+    public void SetOfAnUnknownKeySuggestsTheNearestValidOne(string key, string suggested)
+    {
+        var (model, data) = TrainCliTests.Fixture();
+        var output = Path.Combine(TrainerFixtures.TempDir(), "out");
+        var (code, _, err) = CliRunner.Run(TrainCliTests.Args(model, data, output, "--set", $"{key}=1"));
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --set: unknown setting '{key}'; did you mean '{suggested}'?", err.Trim());
+    }
+
+    [Fact]
+    public void KeySuggestionPrefersTheSameSectionAndSuggestsNothingFarOff()
+    {
+        string[] known = ["optimizer.learning_rate", "schedule.lr_scheduler_type", "schedule.warmup_ratio", "data.max_length"];
+        Assert.Equal("optimizer.learning_rate", Sift.Config.KeySuggestion.Closest("optimizer.lr", known));
+        Assert.Equal("schedule.lr_scheduler_type", Sift.Config.KeySuggestion.Closest("schedule.lr", known));
+        Assert.Equal("schedule.warmup_ratio", Sift.Config.KeySuggestion.Closest("schedule.warmup", known));
+        Assert.Null(Sift.Config.KeySuggestion.Closest("optimizer.zz", known));
+        Assert.Null(Sift.Config.KeySuggestion.Closest("colour", known));
+    }
+
+    [Fact]
+    public void ScoreSubcommandHelpIsShortAndSpecificAndTheSharedTextIsOnScoreHelp()
+    {
+        var root = Sift.Cli.Program.BuildRoot();
+        var score = root.Subcommands.Single(c => c.Name == "score");
+        const string shared = "One forward pass per example per model";
+        Assert.Contains(shared, score.Description);
+        Assert.Contains("docs/SCORING.md", score.Description);
+        foreach (var sub in score.Subcommands)
+        {
+            var text = sub.Description ?? "";
+            Assert.True(text.Length <= 400, $"{sub.Name}: {text.Length} characters");
+            Assert.DoesNotContain(shared, text);
+            Assert.DoesNotContain("methods", text);
+        }
+        var (code, stdout, _) = CliRunner.Run("score", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains(shared, stdout);
+    }
 }
