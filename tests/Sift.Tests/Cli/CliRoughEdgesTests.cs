@@ -155,4 +155,28 @@ public class CliRoughEdgesTests
         Assert.Equal(0, code);
         Assert.Contains(shared, stdout);
     }
+
+    [Fact]
+    public void PipelineDryRunWarnsAboutInputsThatDoNotExist()
+    {
+        var dir = Paths.NewTempDir("sift-pipeline");
+        var present = Path.Combine(dir, "present.jsonl");
+        File.WriteAllText(present, "{\"instruction\": \"Say hi.\", \"output\": \"Hi.\"}\n");
+        var missing = Path.Combine(dir, "missing.jsonl");
+        var recipe = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(recipe, $"""
+            run_dir: {Path.Combine(dir, "run")}
+            stages:
+              split:
+                command: [data, split, "{present}", --out, "${"{"}out{"}"}"]
+              scores:
+                command: [score, random, --data, "${"{"}split{"}"}/train.jsonl", --out, "${"{"}out{"}"}/r"]
+              other:
+                command: [score, random, --data, "{missing}", --out, "${"{"}out{"}"}/r"]
+            """);
+        var (code, _, err) = CliRunner.Run("pipeline", recipe, "--dry-run");
+        Assert.True(code == 0, err);
+        var warning = Assert.Single(err.Split('\n'), l => l.StartsWith("warning:"));
+        Assert.Equal($"warning: stage 'other' reads {missing}, which does not exist and no stage makes it", warning);
+    }
 }
