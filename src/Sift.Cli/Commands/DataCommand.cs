@@ -52,7 +52,7 @@ public static class DataCommand
                 SkipInvalid = parse.GetValue(skipInvalid),
                 MaxRecordBytes = parse.GetValue(maxRecordBytes),
             };
-            var result = DatasetConversion.Run(parse.GetValue(input)!, parse.GetValue(output)!, options);
+            var result = DatasetConversion.Run(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, options);
             var s = result.Statistics;
             Console.WriteLine($"wrote {result.Written} examples to {result.Output} " +
                               $"(read {s.Records} records, layout {DataLayoutNames.Name(s.Layout)}, {DataFileFormats.Name(s.FileFormat)})");
@@ -95,7 +95,7 @@ public static class DataCommand
         command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
             var stats = new DatasetStatistics();
-            var (train, held) = DatasetFiles.Split(parse.GetValue(input)!, parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), stats);
+            var (train, held) = DatasetFiles.Split(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), stats);
             Console.WriteLine($"wrote {train} training and {held} held-out examples to {parse.GetValue(output)}");
             ReportSkipped(stats, parse.GetValue(input)!);
             return 0;
@@ -117,7 +117,7 @@ public static class DataCommand
         };
         command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
-            var (total, noisy) = DataNoise.ShuffleResponses(parse.GetValue(input)!, parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
+            var (total, noisy) = DataNoise.ShuffleResponses(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
             Console.WriteLine($"wrote {total} examples to {parse.GetValue(output)}, {noisy} with another example's answer (noisy: true)");
             return 0;
         }));

@@ -49,7 +49,7 @@ public static class DataInspectCommand
             options.Validate();
             var modelDir = parse.GetValue(model)!;
             var tokenizer = TokenizedDataset.TokenizerFor(modelDir, options, parse.GetValue(template));
-            var dataPath = parse.GetValue(input)!;
+            var dataPath = InputFiles.Require(parse.GetValue(input)!, "FILE");
             var dataset = TokenizedDataset.LoadOrBuild(dataPath, read, tokenizer, parse.GetValue(cacheDir));
             if (dataset.Cache.Note != null) Console.Error.WriteLine($"note: {dataset.Cache.Note}");
             Print(dataPath, modelDir, tokenizer, dataset, show);

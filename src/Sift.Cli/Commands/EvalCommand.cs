@@ -50,7 +50,7 @@ public static class EvalCommand
             {
                 Model = modelDir,
                 OutDir = outDir,
-                DataPath = parse.GetValue(data),
+                DataPath = InputFiles.RequireIfGiven(parse.GetValue(data), "--data"),
                 Read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)), SkipInvalid = parse.GetValue(skipInvalid) },
                 Tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) },
                 Template = parse.GetValue(template),
@@ -60,7 +60,7 @@ public static class EvalCommand
                 Matcher = chosen,
                 MaxNewTokens = parse.GetValue(maxNew),
                 StopStrings = parse.GetValue(stop) ?? [],
-                IfEvalPath = parse.GetValue(ifeval),
+                IfEvalPath = InputFiles.RequireIfGiven(parse.GetValue(ifeval), "--ifeval", "IFEval prompt file"),
             }, Console.Error.WriteLine);
             Print(summary, outDir);
             return 0;
@@ -80,7 +80,7 @@ public static class EvalCommand
         if (s.EvalLoss is { } loss)
             Console.WriteLine($"eval_loss {loss:F4}  eval_perplexity {s.EvalPerplexity:F3}  eval_token_accuracy {s.EvalTokenAccuracy:P2}  ({s.Examples} examples, {s.Tokens} response tokens)");
         if (s.Generation is { } g)
-            Console.WriteLine($"exact_match ({g.Matcher}) {g.ExactMatch:P2}  ({g.Matched}/{g.Examples}; {g.TokensPerSecond:F1} generated tok/s)");
+            Console.WriteLine($"exact_match ({g.Matcher}) {g.ExactMatch:P2}  ({g.Matched}/{g.Examples}; {g.GeneratedTokens} tokens in {g.Seconds:F1}s, {g.TokensPerSecond:F1} generated tok/s)");
         if (s.Ifeval is { } i)
             Console.WriteLine($"ifeval prompt_strict_accuracy {i.PromptStrictAccuracy:P2} ({i.PromptsScored} prompts)  instruction_strict_accuracy {i.InstructionStrictAccuracy:P2} ({i.InstructionsScored} instructions)" +
                               (i.Unsupported.Count > 0 ? $"  unsupported, not scored: {string.Join(", ", i.Unsupported.Select(kv => $"{kv.Key} x{kv.Value}"))}" : ""));
@@ -102,8 +102,8 @@ public static class EvalCommand
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var tablePath = parse.GetValue(scores)!;
-            var labelsPath = parse.GetValue(labels)!;
+            var tablePath = InputFiles.Require(parse.GetValue(scores)!, "--scores", "score table");
+            var labelsPath = InputFiles.Require(parse.GetValue(labels)!, "--labels");
             var table = ScoreTableFiles.Read(tablePath);
             var read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(renames)) };
             var byId = NoiseDetection.ReadLabels(labelsPath, read, parse.GetValue(labelField)!);

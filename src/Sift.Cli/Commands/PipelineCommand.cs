@@ -28,6 +28,10 @@ public static class PipelineCommand
     /// <summary>Runs every stage in process; a stage whose command fails stops the pipeline with its name.</summary>
     public static int Run(PipelineRecipe recipe, bool dryRun)
     {
+        if (dryRun)
+            foreach (var s in recipe.Stages)
+                foreach (var missing in s.MissingInputs)
+                    Console.Error.WriteLine($"warning: stage '{s.Name}' reads {missing}, which does not exist and no stage makes it");
         int total = recipe.Stages.Count;
         var stages = recipe.Stages.Select(s => new Stage
         {

@@ -11,7 +11,7 @@ public static class ScoreCommand
 {
     public static Command Create()
     {
-        var score = new Command("score", "Per-example scores: perplexity, IFD, LoBaSS learnability, SFTMix/Cartography confidence, random; merge shards; plot.");
+        var score = new Command("score", ScoreHelp.Score);
         score.Subcommands.Add(ModelScore("perplexity", ScoreKind.Perplexity, ScoreHelp.Perplexity));
         score.Subcommands.Add(ModelScore("ifd", ScoreKind.Ifd, ScoreHelp.Ifd));
         score.Subcommands.Add(ModelScore("learnability", ScoreKind.Learnability, ScoreHelp.Learnability));
@@ -65,7 +65,7 @@ public static class ScoreCommand
             var settings = new ScoreJobSettings
             {
                 Kind = kind,
-                DataPath = parse.GetValue(data)!,
+                DataPath = InputFiles.Require(parse.GetValue(data)!, "--data"),
                 Read = new DatasetOptions
                 {
                     Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
@@ -152,7 +152,7 @@ public static class ScoreCommand
         var command = new Command("random", ScoreHelp.Random) { data, output, seed, format, columns };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var dataPath = parse.GetValue(data)!;
+            var dataPath = InputFiles.Require(parse.GetValue(data)!, "--data");
             var read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
             var table = RandomScoreTable.Build(DatasetReader.Read(dataPath, read), parse.GetValue(seed));
             var stem = ScoreTableFiles.Stem(parse.GetValue(output)!);
@@ -196,7 +196,7 @@ public static class ScoreCommand
         var command = new Command("plot", "PNG histograms of every score column, and the Cartography data map (confidence vs variability, colored by correctness).") { table, output };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var path = parse.GetValue(table)!;
+            var path = InputFiles.Require(parse.GetValue(table)!, "TABLE", "score table");
             foreach (var file in ScorePlots.Write(ScoreTableFiles.Read(path), path, parse.GetValue(output)!)) Console.WriteLine($"wrote {file}");
             return 0;
         }));

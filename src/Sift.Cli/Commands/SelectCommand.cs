@@ -74,7 +74,7 @@ public static class SelectCommand
                         ?? (amount is SelectionAmount.Split ? p.Item5 is { Length: 2 } n2 ? n2 : ["confident", "unconfident"] : ["selected"]),
             };
             var result = SelectionRun.Run(new SelectionRun.Request(
-                parse.GetValue(scores)!, parse.GetValue(data)!,
+                InputFiles.Require(parse.GetValue(scores)!, "--scores", "score table"), InputFiles.Require(parse.GetValue(data)!, "--data"),
                 new DatasetOptions
                 {
                     Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),

@@ -10,7 +10,7 @@ public static class TrainCommand
 {
     public static Command Create(bool pretrain)
     {
-        var recipe = new Argument<string?>("RECIPE") { Description = "YAML recipe (sections model, data, objective, optimizer, schedule, precision, eval, output)", Arity = ArgumentArity.ZeroOrOne };
+        var recipe = new Argument<string?>("RECIPE") { Description = "YAML recipe (sections model, data, objective, optimizer, schedule, precision, lora, eval, output)", Arity = ArgumentArity.ZeroOrOne };
         var model = new Option<string?>("--model") { Description = pretrain ? "Tokenizer folder (sets tokenizer)" : "Model folder in Hugging Face layout (sets model)" };
         var data = new Option<string?>("--data") { Description = "Training data file (sets data.train)" };
         var output = new Option<string?>("--output-dir") { Description = "Output folder (sets output.output_dir)" };
@@ -30,22 +30,48 @@ public static class TrainCommand
             if (parse.GetValue(output) is { } o) tree.Set("output.output_dir", o, "--output-dir");
             foreach (var assignment in parse.GetValue(set) ?? []) tree.Set(assignment);
             var resolved = TrainRecipe.Bind(tree, pretrain);
-            Console.Error.WriteLine("resolved recipe:");
-            Console.Error.Write(resolved.ToYaml());
+            RequireInputs(resolved, tree);
             string? resumeFrom = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "latest";
             return Run(resolved, resumeFrom, parse.GetValue(overwrite));
         }));
         return command;
     }
 
+    /// <summary>The data files the recipe names, checked before any work; a missing one names its key and where that was set.</summary>
+    private static void RequireInputs(TrainRecipe recipe, ConfigTree tree)
+    {
+        void Check(string key, string? path)
+        {
+            if (string.IsNullOrEmpty(path)) return;
+            var origin = tree.Origin(key);
+            InputFiles.Require(path, origin == null ? key : $"{key}, set by {origin}");
+        }
+        Check("data.train", recipe.Data.Train);
+        Check("data.eval", recipe.Data.Eval);
+        Check("objective.confident", recipe.Objective.SftMix?.Confident);
+        Check("objective.unconfident", recipe.Objective.SftMix?.Unconfident);
+    }
+
     private static int Run(TrainRecipe recipe, string? resume, bool overwrite)
     {
         using var stop = new StopSignals();
         var progress = new TrainingProgress(Console.Error, interactive: !Console.IsErrorRedirected, recipe.Training.LoggingSteps);
-        var run = new TrainRun(recipe) { OnStep = progress.Step, OnMessage = progress.Message };
+        // The recipe is shown only once the run starts (never before an error): its file and the key settings.
+        var run = new TrainRun(recipe)
+        {
+            OnStep = progress.Step, OnMessage = progress.Message,
+            OnStarted = recipeFile => progress.Message($"recipe {recipeFile}: {recipe.Summary()}"),
+        };
         var result = run.Run(resume, overwrite, stop.Token);
         progress.Done();
         if (result.Interrupted) return stop.ExitCode;
+        if (result.AlreadyComplete)
+        {
+            Console.WriteLine($"the run already finished at step {result.Steps}" +
+                              (double.IsFinite(result.FinalLoss) ? $" (final loss {result.FinalLoss:F4})" : "") +
+                              $"; nothing to do; model in {result.ModelDir}");
+            return 0;
+        }
         Console.WriteLine($"trained {result.Steps} steps, final loss {result.FinalLoss:F4}" +
                           (result.Eval is { } e ? $", eval_loss {e.Loss:F4}, eval_perplexity {e.Perplexity:F3}" : "") +
                           $"; model saved to {result.ModelDir}");

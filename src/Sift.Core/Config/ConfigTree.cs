@@ -68,6 +68,9 @@ public sealed class ConfigTree
 
     public void Set(string key, string? value, string origin) => _values[key] = (value, origin);
 
+    /// <summary>Where a key's value came from (file:line, "--set", "--data", ...), or null when it is not set.</summary>
+    public string? Origin(string key) => _values.TryGetValue(key, out var v) ? v.Origin : null;
+
     public bool Has(string key) => _values.ContainsKey(key) && _values[key].Value != null;
 
     public string? String(string key, string? fallback = null)
@@ -105,25 +108,14 @@ public sealed class ConfigTree
         return parse(v.Value.Trim()) ?? throw new SiftException($"{v.Origin}: {key}: expected {expected}, got '{v.Value}'");
     }
 
-    /// <summary>Fails on keys no getter asked for, suggesting the closest known key.</summary>
+    /// <summary>Fails on keys no getter asked for, suggesting the nearest known key (<see cref="KeySuggestion"/>).</summary>
     public void RejectUnknown()
     {
         foreach (var (key, (_, origin)) in _values)
         {
             if (_read.Contains(key)) continue;
-            var closest = _read.OrderBy(k => Distance(k, key)).FirstOrDefault();
-            throw new SiftException($"{origin}: unknown setting '{key}'" + (closest != null && Distance(closest, key) <= 4 ? $"; did you mean '{closest}'?" : ""));
+            var closest = KeySuggestion.Closest(key, _read);
+            throw new SiftException($"{origin}: unknown setting '{key}'" + (closest != null ? $"; did you mean '{closest}'?" : ""));
         }
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
     }
 }

@@ -88,7 +88,6 @@ public static class EvalJob
                 row["tokens"] = e.Tokens;
                 row["token_accuracy"] = EvalSummary.Finite(e.Accuracy);
             }
-            say($"eval_loss {loss.Loss:F4}, eval_perplexity {loss.Perplexity:F3}, eval_token_accuracy {loss.TokenAccuracy:P1} over {loss.Tokens} response tokens");
             summary = summary with
             {
                 Data = Path.GetFullPath(s.DataPath), DataSha256 = ContentHash.OfFile(s.DataPath), Tokenization = s.Tokenization.Describe(),
@@ -124,8 +123,8 @@ public static class EvalJob
                 ExactMatch = tasks.Count == 0 ? null : (double)matched / tasks.Count, NotGenerated = responses.Count(r => r.Text == null),
                 GeneratedTokens = generated, Seconds = seconds, TokensPerSecond = generated / Math.Max(seconds, 1e-9), BatchSize = s.BatchSize,
             };
-            say($"exact match ({generation.Matcher}) {matched}/{tasks.Count} = {generation.ExactMatch:P1}; {generated} tokens in {seconds:F1}s ({generation.TokensPerSecond:F1} tok/s)" +
-                (generation.NotGenerated > 0 ? $"; {generation.NotGenerated} prompts fill the model's context and count as not matched" : ""));
+            // The results themselves are the caller's to print (once, on stdout); only this warning is said here.
+            if (generation.NotGenerated > 0) say($"note: {generation.NotGenerated} prompts fill the model's context and count as not matched");
             summary = summary with { Generation = generation };
         }
         if (rows.Count > 0) WriteLines(Path.Combine(s.OutDir, EvalSummary.ExamplesFile), order.Select(id => rows[id]));
@@ -139,8 +138,6 @@ public static class EvalJob
             var result = IfEvalResult.Score(ifevalPrompts, responses.Select(r => r.Text).ToList());
             var ifeval = IfEvalSummaryOf(s.IfEvalPath!, ifevalPrompts.Count, result, responses.Sum(r => (long)r.GeneratedTokens), clock.Elapsed.TotalSeconds);
             WriteLines(Path.Combine(s.OutDir, EvalSummary.IfEvalFile), IfEvalRows(ifevalPrompts, responses, result));
-            say($"IFEval strict accuracy: per prompt {ifeval.PromptStrictAccuracy:P1} of {ifeval.PromptsScored} prompts, per instruction {ifeval.InstructionStrictAccuracy:P1} of {ifeval.InstructionsScored}" +
-                (result.Unsupported.Count > 0 ? $"; unsupported (not scored): {string.Join(", ", result.Unsupported.Select(kv => $"{kv.Key} x{kv.Value}"))}" : ""));
             summary = summary with { Ifeval = ifeval };
         }
         summary.Write(s.OutDir);

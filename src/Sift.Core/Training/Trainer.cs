@@ -85,7 +85,8 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         model.train();
         var clock = Stopwatch.StartNew();
         long stepsThisRun = 0, tokensThisRun = 0;
-        double lastLoss = double.NaN;
+        double lastLoss = resumed?.LastLoss ?? double.NaN;
+        bool alreadyComplete = resumed != null && start >= total;
         EvalResult? lastEval = null;
         bool interrupted = false;
         for (long step = start; step < total; step++)
@@ -180,10 +181,12 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         if (!interrupted)
         {
             modelDir = Path.Combine(outputDir, FinalModelDir);
+            // A finished run's model is already exported; only a missing one is written again.
+            if (alreadyComplete && Directory.Exists(modelDir)) return new TrainingResult(total, lastLoss, null, modelDir, false, AlreadyComplete: true);
             using var weights = new NamedTensors(masters);
             AtomicFolder.Replace(modelDir, dir => target.Export(dir, weights.Tensors, final: true));
         }
-        return new TrainingResult(total, lastLoss, lastEval, modelDir, interrupted);
+        return new TrainingResult(total, lastLoss, lastEval, modelDir, interrupted, alreadyComplete);
     }
 
     /// <summary>C evenly spaced steps ending at the last one: round(total·c/C) for c = 1..C.</summary>

@@ -195,4 +195,16 @@ public class EvalCommandTests
         Assert.Equal(1, code);
         Assert.Contains("nothing to evaluate", err);
     }
+
+    [Fact]
+    public void GenerateResultsArePrintedOnce()
+    {
+        var (model, data, dir) = Fixture();
+        var (code, stdout, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--generate", "--matcher", "exact", "--max-new-tokens", "4",
+            "--max-length", "64", "--out", Path.Combine(dir, "once"));
+        Assert.True(code == 0, err);
+        var all = stdout + err;
+        Assert.Single(all.Split('\n'), l => l.Contains("exact_match") || l.Contains("exact match"));
+        Assert.Single(all.Split('\n'), l => l.Contains("eval_loss"));
+    }
 }

@@ -224,5 +224,24 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         return sb.ToString();
     }
 
+    /// <summary>The handful of settings that identify a run at a glance; the whole recipe is OUT/sift_recipe.yaml.</summary>
+    public string Summary()
+    {
+        var t = Training;
+        string F(double d) => d.ToString("G4", CultureInfo.InvariantCulture);
+        var parts = new List<string>();
+        parts.Add(Model.Path != null ? $"model {Model.Path}" : $"pretrain (tokenizer {Model.Tokenizer})");
+        parts.Add(Objective.SftMix is { } m ? $"data {m.Confident} + {m.Unconfident}" : $"data {Data.Train}");
+        parts.Add($"objective {Objective.Kind.ToString().ToLowerInvariant()}");
+        parts.Add($"learning_rate {F(t.LearningRate)} ({t.LrSchedulerType.ToString().ToLowerInvariant()})");
+        parts.Add(t.MaxSteps > 0 ? $"max_steps {t.MaxSteps}" : $"{t.NumTrainEpochs} epochs");
+        parts.Add($"batch {t.PerDeviceTrainBatchSize} x {t.GradientAccumulationSteps}");
+        parts.Add($"max_length {Data.Tokenization.MaxLength}");
+        parts.Add(t.Precision == Precision.Float32 ? "float32" : "bfloat16");
+        if (Lora is { } l) parts.Add($"lora r {l.R}");
+        parts.Add($"seed {t.Seed}");
+        return string.Join(", ", parts);
+    }
+
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

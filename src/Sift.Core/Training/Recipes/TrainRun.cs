@@ -23,6 +23,9 @@ public sealed class TrainRun(TrainRecipe recipe)
     public Action<StepReport>? OnStep { get; init; }
     public Action<string> OnMessage { get; init; } = _ => { };
 
+    /// <summary>Called with the path of OUT/sift_recipe.yaml once the run has passed every check and starts (or resumes).</summary>
+    public Action<string>? OnStarted { get; init; }
+
     /// <param name="resume">A checkpoint folder, "latest", or null for a fresh run.</param>
     public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
     {
@@ -74,6 +77,7 @@ public sealed class TrainRun(TrainRecipe recipe)
                 Directory.CreateDirectory(outDir);
                 AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
                 TrainingDataSummary.Of(train, eval).Write(outDir);
+                OnStarted?.Invoke(Path.Combine(outDir, RecipeFile));
             },
         };
         return trainer.Train(train, eval, resumeFrom, cancel);
