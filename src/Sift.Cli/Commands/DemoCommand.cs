@@ -23,10 +23,17 @@ public static class DemoCommand
         {
             var text = RecipeText();
             if (parse.GetValue(printRecipe)) { Console.Write(text); return 0; }
-            return PipelineCommand.Run(PipelineRecipe.Parse(text, "demo recipe", parse.GetValue(runDir)), parse.GetValue(dryRun));
+            return PipelineCommand.Run(PipelineRecipe.Parse(text, "demo recipe", parse.GetValue(runDir)), parse.GetValue(dryRun), PrintReport);
         }));
         demo.Subcommands.Add(Data());
         return demo;
+    }
+
+    /// <summary>Where the report landed (its final folder, not the stage's temporary one).</summary>
+    private static void PrintReport(IReadOnlyList<StageResult> results)
+    {
+        if (results.FirstOrDefault(r => r.Name == "report") is { } report)
+            Console.WriteLine($"report: {Path.Combine(report.OutputDir, "report.html")} (report.md beside it)");
     }
 
     public static string RecipeText()

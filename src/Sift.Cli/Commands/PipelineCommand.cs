@@ -25,9 +25,13 @@ public static class PipelineCommand
         return command;
     }
 
-    /// <summary>Runs every stage in process; a stage whose command fails stops the pipeline with its name.</summary>
-    public static int Run(PipelineRecipe recipe, bool dryRun)
+    /// <summary>
+    /// Runs every stage in process; a stage whose command fails stops the pipeline with its name. Ends
+    /// with a stage table and a summary line; <paramref name="onFinished"/> sees the results of a real run.
+    /// </summary>
+    public static int Run(PipelineRecipe recipe, bool dryRun, Action<IReadOnlyList<StageResult>>? onFinished = null)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         if (dryRun)
             foreach (var s in recipe.Stages)
                 foreach (var missing in s.MissingInputs)
@@ -56,8 +60,17 @@ public static class PipelineCommand
         }).ToList();
         var results = StageRunner.Run(stages, recipe.RunDir, dryRun, new SynchronousLog());
         foreach (var r in results) Console.WriteLine($"{r.Name}\t{r.Outcome.ToString().ToLowerInvariant()}\t{r.OutputDir}");
+        if (dryRun) return 0;
+        Console.WriteLine(Summary(results, clock.Elapsed));
+        onFinished?.Invoke(results);
         return 0;
     }
+
+    /// <summary>"36 stages in 11 min 2 s: 30 ran, 6 cached".</summary>
+    private static string Summary(IReadOnlyList<StageResult> results, TimeSpan wall) =>
+        $"{results.Count} stages in {Duration(wall)}: {results.Count(r => r.Outcome == StageOutcome.Ran)} ran, {results.Count(r => r.Outcome == StageOutcome.Cached)} cached";
+
+    private static string Duration(TimeSpan t) => t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds} s" : $"{t.TotalSeconds:F1} s";
 
     /// <summary>
     /// Part of every stage key: the build identity of Sift's assemblies (deterministic builds give the

@@ -76,6 +76,7 @@ public class PipelineRecipeTests
         Assert.True(code == 0, err);
         Assert.Contains("split\tran", stdout);
         Assert.Contains("noisy\tran", stdout);
+        Assert.Matches(@"\n2 stages in [0-9.]+ s: 2 ran, 0 cached", stdout);
         // RUN/NAME links to the stage's finished folder, so a path like run/noisy/train.jsonl stays valid.
         var firstNoisy = new FileInfo(Path.Combine(dir, "run", "noisy")).LinkTarget;
         Assert.Matches("^noisy-[0-9a-f]{12}$", firstNoisy);
@@ -83,6 +84,7 @@ public class PipelineRecipeTests
         (code, stdout, _) = CliRunner.Run("pipeline", recipe);
         Assert.Contains("split\tcached", stdout);
         Assert.Contains("noisy\tcached", stdout);
+        Assert.Contains(": 0 ran, 2 cached", stdout);
         File.AppendAllText(input, "{\"instruction\": \"Say more.\", \"output\": \"more\"}\n");
         (code, stdout, _) = CliRunner.Run("pipeline", recipe, "--dry-run");
         Assert.Contains("split\tplanned", stdout);
