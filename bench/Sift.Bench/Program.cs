@@ -38,7 +38,8 @@ public static class Program
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
                                         "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]\n" +
                                         "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]\n" +
-                                        "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]");
+                                        "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]\n" +
+                                        "       | lifetime-race [--seconds S] [--safe]   (with SIFT_GC_STRESS=1)");
                 return 2;
         }
     }
