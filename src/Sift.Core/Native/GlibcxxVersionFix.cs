@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Sift.IO;
 
 namespace Sift.Native;
 
@@ -22,23 +23,8 @@ public static class GlibcxxVersionFix
     {
         var bytes = File.ReadAllBytes(soPath);
         if (!MarkWeak(bytes)) return false;
-        WriteAtomically(soPath, bytes);
+        AtomicFile.WriteAllBytes(soPath, bytes); // a new file renamed over the old: the old may be a hard link into the package cache
         return true;
-    }
-
-    /// <summary>Replaces the file by renaming a finished copy over it (never rewriting it in place: it may be a hard link into the package cache).</summary>
-    public static void WriteAtomically(string path, byte[] bytes)
-    {
-        var tmp = path + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
     }
 
     /// <summary>Sets VER_FLG_WEAK on the Vernaux entry naming GLIBCXX_3.4.32; true if it changed.</summary>

@@ -1,3 +1,4 @@
+using Sift.IO;
 using System.Security.Cryptography;
 
 namespace Sift.Native;
@@ -36,7 +37,7 @@ public static class LibTorchSharpLocation
         {
             try
             {
-                GlibcxxVersionFix.WriteAtomically(so, bytes);
+                AtomicFile.WriteAllBytes(so, bytes);
                 return so;
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
