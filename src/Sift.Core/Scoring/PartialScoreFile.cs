@@ -133,7 +133,7 @@ public sealed class PartialScoreFile : IDisposable
         if (!root.TryGetProperty("model_weights", out var ids) || !root.TryGetProperty("models", out var models))
             return "it was written before Sift recorded the weights it scored with";
         if (f.ValueKind == JsonValueKind.String && f.GetString() == fingerprint) return null;
-        var changed = weights.ChangedSince(Strings(models), Strings(ids));
+        var changed = weights.ChangedSince(new ScoredWeights(Strings(models), Strings(ids)));
         if (changed != null) return $"its rows were scored with other weights of {changed}";
         throw new SiftException($"{Path}: this partial file belongs to a different scoring job (other data, models or settings); " +
                                 "delete it to start over, or rerun with the settings that wrote it");

@@ -73,7 +73,7 @@ public static class ScoreJob
                 log($"{stem}: already complete ({existing.Scored} examples); nothing to do");
                 return new ScoreJobResult(stem, existing, AlreadyDone: true, Resumed: 0);
             }
-            else if (weights.ChangedSince(before.Models, before.Identities) is { } changed)
+            else if (weights.ChangedSince(before) is { } changed)
                 log($"weights changed since {metaPath} was written: {changed}: rescoring");
         }
 

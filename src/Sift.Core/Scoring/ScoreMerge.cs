@@ -48,7 +48,7 @@ public static partial class ScoreMerge
         for (int i = 1; i < metas.Count; i++)
         {
             if (metas[i].Fingerprint == metas[0].Fingerprint) continue;
-            if (metas[i].Weights!.ChangedSince(metas[0].Models, metas[0].ModelWeights!) is { } changed)
+            if (metas[i].Weights!.ChangedSince(metas[0].Weights!) is { } changed)
                 throw new SiftException($"{ordered[0].File} and {ordered[i].File} were scored with different weights of {changed}; " +
                                         "rescore the shards of the old weights with the current model, then merge");
             throw new SiftException($"{ordered[i].File}: shard {i}/{n} comes from a different job (other data, models or settings) than shard 0/{n}; rerun it with the same settings");

@@ -17,12 +17,12 @@ public sealed record ScoredWeights(IReadOnlyList<string> Models, IReadOnlyList<s
     /// <paramref name="earlier"/> and this; null when they agree, or when the model folders themselves
     /// differ (another job, not other weights).
     /// </summary>
-    public string? ChangedSince(IReadOnlyList<string> earlierModels, IReadOnlyList<string> earlier)
+    public string? ChangedSince(ScoredWeights earlier)
     {
-        if (earlierModels.Count != Models.Count || earlier.Count != Models.Count || !earlierModels.SequenceEqual(Models)) return null;
+        if (earlier.Identities.Count != Models.Count || !earlier.Models.SequenceEqual(Models)) return null;
         for (int i = 0; i < Models.Count; i++)
-            if (earlier[i] != Identities[i])
-                return $"{Models[i]} (weights {WeightsIdentity.Short(earlier[i])} → {WeightsIdentity.Short(Identities[i])})";
+            if (earlier.Identities[i] != Identities[i])
+                return $"{Models[i]} (weights {WeightsIdentity.Short(earlier.Identities[i])} → {WeightsIdentity.Short(Identities[i])})";
         return null;
     }
 }
