@@ -25,10 +25,7 @@ public static class TrainCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var tree = parse.GetValue(recipe) is { } path ? ConfigTree.Load(path) : ConfigTree.Empty();
-            if (parse.GetValue(model) is { } m) tree.Set(pretrain ? "tokenizer" : "model", m, "--model");
-            if (parse.GetValue(data) is { } d) tree.Set("data.train", d, "--data");
-            if (parse.GetValue(output) is { } o) tree.Set("output.output_dir", o, "--output-dir");
-            foreach (var assignment in parse.GetValue(set) ?? []) tree.Set(assignment);
+            TrainRecipe.ApplyCommandLine(tree, pretrain, parse.GetValue(model), parse.GetValue(data), parse.GetValue(output), parse.GetValue(set) ?? []);
             var resolved = TrainRecipe.Bind(tree, pretrain);
             RequireInputs(resolved, tree);
             string? resumeFrom = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "latest";

@@ -18,8 +18,7 @@ public static class TrainStageRecipe
     {
         if (!IsTrain(args)) return null;
         bool pretrain = args[0] == "pretrain";
-        string? recipe = null;
-        var overrides = new List<(string Key, string Value, string Origin)>();
+        string? recipe = null, model = null, data = null, output = null;
         var sets = new List<string>();
         for (int i = 1; i < args.Count; i++)
         {
@@ -28,17 +27,16 @@ public static class TrainStageRecipe
             string? Value() => inline ?? (i + 1 < args.Count ? args[++i] : null);
             switch (option)
             {
-                case "--model": if (Value() is { } m) overrides.Add((pretrain ? "tokenizer" : "model", m, "--model")); break;
-                case "--data": if (Value() is { } d) overrides.Add(("data.train", d, "--data")); break;
-                case "--output-dir": if (Value() is { } o) overrides.Add(("output.output_dir", o, "--output-dir")); break;
+                case "--model": model = Value() ?? model; break;
+                case "--data": data = Value() ?? data; break;
+                case "--output-dir": output = Value() ?? output; break;
                 case "--set": if (Value() is { } s) sets.Add(s); break;
                 case "--resume": if (inline == null && i + 1 < args.Count && !args[i + 1].StartsWith('-')) i++; break; // its optional folder
                 default: if (!option.StartsWith('-')) recipe ??= option; break;
             }
         }
         var tree = recipe != null && !recipe.Contains("${") ? ConfigTree.Load(recipe) : ConfigTree.Empty();
-        foreach (var (key, value, origin) in overrides) tree.Set(key, value, origin);
-        foreach (var s in sets) tree.Set(s);
+        TrainRecipe.ApplyCommandLine(tree, pretrain, model, data, output, sets);
         return tree;
     }
 

@@ -60,6 +60,15 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
     public static readonly string[] InputPathKeys =
         ["model", "tokenizer", "model_config.path", "data.train", "data.eval", "objective.confident", "objective.unconfident"];
 
+    /// <summary>Applies the command line of `sift train` / `sift pretrain` (--model, --data, --output-dir, then each --set) to a recipe.</summary>
+    public static void ApplyCommandLine(ConfigTree tree, bool pretrain, string? model, string? data, string? outputDir, IEnumerable<string> sets)
+    {
+        if (model != null) tree.Set(pretrain ? "tokenizer" : "model", model, "--model");
+        if (data != null) tree.Set("data.train", data, "--data");
+        if (outputDir != null) tree.Set("output.output_dir", outputDir, "--output-dir");
+        foreach (var assignment in sets) tree.Set(assignment);
+    }
+
     public static TrainRecipe Bind(ConfigTree c, bool pretrain)
     {
         var model = new ModelSection(
