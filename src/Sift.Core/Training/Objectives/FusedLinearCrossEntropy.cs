@@ -104,13 +104,13 @@ public static class FusedLinearCrossEntropy
 
             int k = lambdas.Length;
             double mix = 0;
-            Tensor? dMixed = null, lam = null;
+            Tensor? dMixed = null, lam = null, oneMinusLam = null;
             if (k > 0)
             {
                 // Mixed logits are the mix of the members' logits (the head is linear, no bias).
                 lam = tensor(lambdas, device: device).unsqueeze(1);
                 var (yc, yu) = (y[..k], y[k..]);
-                var oneMinusLam = lam.SubtractedFrom(1);
+                oneMinusLam = lam.SubtractedFrom(1);
                 var mixed = logits[..k].lerp(logits[k..], oneMinusLam);
                 var target = (lam * mixed.gather(1, yc)).Plus(oneMinusLam * mixed.gather(1, yu));
                 var mixLse = SoftmaxInPlace(mixed, mixed.amax([1], keepdim: true), grads ? mixScale : null);
@@ -140,7 +140,7 @@ public static class FusedLinearCrossEntropy
             if (dMixed is not null)
             {
                 dLogits[..k].addcmul_(dMixed, lam!, Scalars.One);
-                dLogits[k..].addcmul_(dMixed, lam!.SubtractedFrom(1), Scalars.One);
+                dLogits[k..].addcmul_(dMixed, oneMinusLam!, Scalars.One);
             }
             var d = dLogits.to_type(head.dtype);
             RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), Scalars.One);
