@@ -1,4 +1,3 @@
-using Sift.Models;
 
 namespace Sift.Tests.Pipeline;
 
@@ -17,15 +16,7 @@ public class TrainStageTests
     private static Fixture Create()
     {
         var dir = Paths.NewTempDir("sift-pipe-train");
-        var model = Path.Combine(dir, "base");
-        using (var m = new CausalLM(ModelConfig.Create(vocabSize: 512, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4)))
-        {
-            m.InitializeWeights(1);
-            ModelFolder.Save(m, model, Paths.Asset("models", "stories260K-hf"));
-        }
-        var data = Path.Combine(dir, "data.jsonl");
-        File.WriteAllLines(data, Enumerable.Range(0, 16).Select(i =>
-            $"{{\"instruction\": \"Count from {i} to {i + 3}.\", \"input\": \"\", \"output\": \"{i} {i + 1} {i + 2} {i + 3}\"}}"));
+        var (model, data) = Training.TrainCliTests.Fixture();
         var recipe = Path.Combine(dir, "train.yaml");
         File.WriteAllText(recipe, $"""
             model: "{model}"

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Sift.Eval;
-using Sift.Models;
 using Sift.Reports;
 using Sift.Scoring;
 
@@ -118,15 +117,7 @@ public class RunReportTests
     public void ReportsRealTrainingRunsAndTheirEvaluation()
     {
         var dir = Paths.NewTempDir();
-        var model = Path.Combine(dir, "base");
-        using (var m = new CausalLM(ModelConfig.Create(vocabSize: 512, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4)))
-        {
-            m.InitializeWeights(1);
-            ModelFolder.Save(m, model, Paths.Asset("models", "stories260K-hf"));
-        }
-        var data = Path.Combine(dir, "data.jsonl");
-        File.WriteAllLines(data, Enumerable.Range(0, 24).Select(i =>
-            $"{{\"instruction\": \"Count from {i} to {i + 3}.\", \"input\": \"\", \"output\": \"{i} {i + 1} {i + 2} {i + 3}\"}}"));
+        var (model, data) = Training.TrainCliTests.Fixture();
         var runs = new[] { "ntp", "neftune" }.Select(objective =>
         {
             var output = Path.Combine(dir, objective);
