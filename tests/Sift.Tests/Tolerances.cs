@@ -57,6 +57,31 @@ internal static class Tolerances
     /// </summary>
     public static double Fp32Forward(ModelConfig c, int positions) => Fp32Sum(ForwardChain(c, positions));
 
+    /// <summary>
+    /// <see cref="Fp32Forward"/> for a model with LoRA of rank <paramref name="r"/> on its projections. An
+    /// adapted projection adds x·Aᵀ (the same in-features sum as the base projection, in parallel with it),
+    /// then ·Bᵀ (r terms), the scaling and the sum with the base output: r + 2 more on its chain. A chain
+    /// crosses at most four projections per layer (one of q/k/v, o, one of gate/up, down).
+    /// </summary>
+    public static double Fp32LoraForward(ModelConfig c, int positions, int r) =>
+        Fp32Sum(ForwardChain(c, positions) + c.NumLayers * 4 * (r + 2));
+
+    /// <summary>
+    /// Relative bound between two fp32 gradients of a mean NLL over <paramref name="rows"/>·<paramref name="positions"/>
+    /// tokens (or an fp32 and a float64 one): the forward's chain (<see cref="ForwardChain"/>), then the backward
+    /// pass, which evaluates the same sums again transposed (same inner dimensions, in reverse order), and for a
+    /// weight the sum of its per-position outer products (rows·positions terms): <see cref="Fp32Sum"/> of
+    /// 2·ForwardChain + rows·positions, assuming as there that no layer amplifies errors. The roundings are
+    /// relative to the terms' magnitudes: dL/dlogits = (softmax − onehot)/N has terms of size ≤ 1/N on each of the
+    /// N trained rows, activations are RMS-normalised and the weights are O(1) (the tiny fixture models draw them
+    /// ~N(0, 1/fan_in)), so the terms behind every gradient element are O(1) at most. The bound is therefore
+    /// applied as an absolute one scaled by max(1, max|g|) (<see cref="AssertClose"/>), not relative to each
+    /// gradient's own size, which cancellation in softmax − onehot can make far smaller than its terms (stories260K
+    /// predicts its prompt with loss 0.006: its gradients are ~1e-2 while their terms stay O(1)).
+    /// </summary>
+    public static double Fp32Gradient(ModelConfig c, int rows, int positions) =>
+        Fp32Sum(2 * ForwardChain(c, positions) + rows * positions);
+
     /// <summary>The tiny test model's (<c>CausalLMTests.TinyConfig</c>) forward bound for up to 32 positions.</summary>
     public static double TinyForward => Fp32Forward(Sift.Tests.Models.CausalLMTests.TinyConfig(), 32);
 

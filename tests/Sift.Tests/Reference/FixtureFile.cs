@@ -52,6 +52,14 @@ internal sealed class FixtureFile
         return values;
     }
 
+    public double[] ReadFloat64(string name)
+    {
+        var span = Data(name, "F64");
+        var values = new double[span.Length / 8];
+        for (var i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadDoubleLittleEndian(span[(i * 8)..]);
+        return values;
+    }
+
     private ReadOnlySpan<byte> Data(string name, string dtype)
     {
         var e = Tensors[name];

@@ -4,7 +4,10 @@ namespace Sift.Tests.Reference;
 
 /// <summary>
 /// Checks the committed PyTorch reference fixtures (tests/data/reference, made by make_reference.py)
-/// are internally consistent and agree with llama2.c's oracle, before any parity test relies on them.
+/// are internally consistent and agree with llama2.c's oracle, before any parity test relies on them;
+/// and that the files written by transformers and PEFT themselves (transformers.safetensors, made by
+/// make_transformers_reference.py; peft-*/, made by make_peft_reference.py) hold what the README says,
+/// for the same inputs.
 /// </summary>
 public class ReferenceFixtureTests
 {
@@ -18,9 +21,13 @@ public class ReferenceFixtureTests
     private sealed record Dims(int D, int Inter, int Heads, int Kv, int HeadDim, int Vocab, int Layers,
         bool Tied, string Dtype, string ModelType, int Bos);
 
+    /// <summary>Where a variant's config.json is: its folder, or the shared stories260K model for stories260k.</summary>
+    private static string ModelDir(string variant) =>
+        variant == "stories260k" ? Paths.Asset("models", "stories260K-hf") : Path.Combine(Root, variant);
+
     private static Dims ReadDims(string variant)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, variant, "config.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDir(variant), "config.json")));
         var c = doc.RootElement;
         int d = c.GetProperty("hidden_size").GetInt32(), heads = c.GetProperty("num_attention_heads").GetInt32();
         var headDim = c.TryGetProperty("head_dim", out var hd) ? hd.GetInt32() : d / heads;
@@ -63,7 +70,7 @@ public class ReferenceFixtureTests
         return shapes;
     }
 
-    private static int ElementSize(string dtype) => dtype switch { "F32" => 4, "BF16" => 2, "I64" => 8, _ => 0 };
+    private static int ElementSize(string dtype) => dtype switch { "F64" => 8, "F32" => 4, "BF16" => 2, "I64" => 8, _ => 0 };
 
     private static void AssertWellFormed(FixtureFile file)
     {
@@ -156,5 +163,125 @@ public class ReferenceFixtureTests
             .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
         Assert.Equal([403L, 407, 261, 378], oracle[..4]);
         Assert.Equal(oracle[4..36], file.ReadInt64("greedy_ids"));
+    }
+
+    public static TheoryData<string> TransformersVariants => new()
+    {
+        "llama-gqa", "llama3-rope", "qwen2-bias", "smollm-tied", "mistral", "headdim", "llama-bf16", "stories260k",
+    };
+
+    /// <summary>The variants whose transformers.safetensors has gradients and an AdamW step.</summary>
+    private static readonly HashSet<string> TrainVariants = ["llama-gqa", "qwen2-bias", "smollm-tied", "stories260k"];
+
+    /// <summary>Label positions make_transformers_reference.py masks with −100 (PROMPT_TOKENS).</summary>
+    private const int PromptTokens = 3;
+
+    [Theory]
+    [MemberData(nameof(TransformersVariants))]
+    public void TransformersOutputsHaveTheDocumentedTensorsForTheSameInputs(string variant)
+    {
+        var m = ReadDims(variant);
+        var file = new FixtureFile(Path.Combine(Root, variant, "transformers.safetensors"));
+        var own = new FixtureFile(Path.Combine(Root, variant, "expected.safetensors"));
+        AssertWellFormed(file);
+        var ids = own.ReadInt64("input_ids");
+        long b = own.Tensors["input_ids"].Shape[0], t = own.Tensors["input_ids"].Shape[1];
+        var documented = new Dictionary<string, (string Dtype, long[] Shape)>
+        {
+            ["input_ids"] = ("I64", [b, t]), ["labels"] = ("I64", [b, t]), ["logits"] = ("F32", [b, t, m.Vocab]),
+            ["hidden"] = ("F32", [b, t, m.D]), ["loss"] = ("F64", [1]), ["hf_loss"] = ("F32", [1]),
+            ["token_nll"] = ("F64", [b, t - 1]), ["greedy_ids"] = ("I64", own.Tensors["greedy_ids"].Shape),
+        };
+        // Every trainable parameter by HF name (a tied model has no lm_head), F32 like the parameter's shape.
+        var parameters = ExpectedWeightShapes(m);
+        if (TrainVariants.Contains(variant))
+            foreach (var (name, shape) in parameters)
+            {
+                documented["grad." + name] = ("F32", shape);
+                documented["adamw1." + name] = ("F32", shape);
+            }
+        Assert.Equal(documented.Keys.Order(), file.Tensors.Keys.Order());
+        foreach (var (name, (dtype, shape)) in documented)
+        {
+            Assert.Equal(dtype, file.Tensors[name].Dtype);
+            Assert.Equal(shape, file.Tensors[name].Shape);
+        }
+
+        // The same prompts, and transformers' generate reproduced the reference's greedy continuation.
+        Assert.Equal(ids, file.ReadInt64("input_ids"));
+        Assert.Equal(own.ReadInt64("greedy_ids"), file.ReadInt64("greedy_ids"));
+        var labels = file.ReadInt64("labels");
+        for (var i = 0; i < labels.Length; i++) Assert.Equal(i % t < PromptTokens ? -100 : ids[i], labels[i]);
+
+        // token_nll[r, j] is the NLL of target labels[r, j + 1]: 0 where that is masked, positive elsewhere; the
+        // loss is their mean over the unmasked targets (float64 sums of n terms in different orders: 2n·u₆₄ relative).
+        var nll = file.ReadFloat64("token_nll");
+        var trained = new List<double>();
+        for (var r = 0; r < b; r++)
+            for (var j = 0; j < t - 1; j++)
+            {
+                double x = nll[r * (t - 1) + j];
+                if (labels[r * t + j + 1] == -100) Assert.Equal(0.0, x);
+                else { Assert.True(x > 0, $"token_nll[{r}, {j}] = {x}"); trained.Add(x); }
+            }
+        Assert.Equal(b * (t - PromptTokens), trained.Count);
+        double loss = file.ReadFloat64("loss")[0];
+        Assert.Equal(trained.Average(), loss, 2 * trained.Count * Tolerances.Fp64 * trained.Average());
+        // transformers' own loss helper upcasts the logits with .float(), rounding float64 to fp32 (u·|z| each), then
+        // takes a V-term log-softmax and an n-term mean in fp32: within Fp32Sum(V + n) of max(1, max|z|). Measured
+        // ≤ 1e-6 (bounds 1e-4 to 1.2e-3).
+        double maxLogit = file.ReadFloat32("logits").Max(Math.Abs);
+        Assert.Equal(loss, file.ReadFloat32("hf_loss")[0], Tolerances.Fp32Sum(m.Vocab + trained.Count) * Math.Max(1, maxLogit));
+    }
+
+    public static TheoryData<string, string> PeftCases => new() { { "peft-lora-gqa", "llama-gqa" }, { "peft-rslora-tied", "smollm-tied" } };
+
+    [Theory]
+    [MemberData(nameof(PeftCases))]
+    public void PeftAdapterAndMergedWeightsFollowTheirConfig(string name, string fixture)
+    {
+        var m = ReadDims(fixture);
+        var weights = ExpectedWeightShapes(m);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, name, "adapter", "adapter_config.json")));
+        var config = doc.RootElement;
+        int r = config.GetProperty("r").GetInt32();
+        var targets = config.GetProperty("target_modules").EnumerateArray().Select(e => e.GetString()!).ToList();
+        // PEFT's rule for a list: a module is targeted when its path equals an entry or ends with "." + entry.
+        var adapted = weights.Keys.Where(k => k.EndsWith("_proj.weight")).Select(k => k[..^".weight".Length])
+            .Where(path => targets.Any(t => path == t || path.EndsWith("." + t))).ToList();
+        Assert.Equal(name == "peft-lora-gqa" ? 3 * m.Layers : 7 * m.Layers, adapted.Count);
+
+        var adapter = new FixtureFile(Path.Combine(Root, name, "adapter", "adapter_model.safetensors"));
+        AssertWellFormed(adapter);
+        var factors = new Dictionary<string, long[]>();
+        foreach (var module in adapted)
+        {
+            var (outFeatures, inFeatures) = (weights[module + ".weight"][0], weights[module + ".weight"][1]);
+            factors[$"base_model.model.{module}.lora_A.weight"] = [r, inFeatures];
+            factors[$"base_model.model.{module}.lora_B.weight"] = [outFeatures, r];
+        }
+        Assert.Equal(factors.Keys.Order(), adapter.Tensors.Keys.Order());
+        foreach (var (tensor, shape) in factors)
+        {
+            Assert.Equal("F32", adapter.Tensors[tensor].Dtype);
+            Assert.Equal(shape, adapter.Tensors[tensor].Shape);
+        }
+
+        // expected.safetensors: the base fixture's prompts, logits, and merge_and_unload's state dict, whose
+        // lm_head.weight is the embedding itself when tied. Unadapted weights are the base ones bit for bit.
+        var expected = new FixtureFile(Path.Combine(Root, name, "expected.safetensors"));
+        var baseFile = new FixtureFile(Path.Combine(Root, fixture, "model.safetensors"));
+        AssertWellFormed(expected);
+        Assert.Equal(new FixtureFile(Path.Combine(Root, fixture, "expected.safetensors")).ReadInt64("input_ids"), expected.ReadInt64("input_ids"));
+        Assert.Equal([2L, 9, m.Vocab], expected.Tensors["logits"].Shape);
+        var merged = weights.Keys.Append("lm_head.weight").Distinct().ToList();
+        Assert.Equal(merged.Select(w => "merged." + w).Append("input_ids").Append("logits").Order(), expected.Tensors.Keys.Order());
+        foreach (var w in merged)
+        {
+            var source = m.Tied && w == "lm_head.weight" ? "model.embed_tokens.weight" : w;
+            Assert.Equal(weights[source], expected.Tensors["merged." + w].Shape);
+            if (!adapted.Contains(source[..^".weight".Length]))
+                Assert.Equal(baseFile.ReadFloat32(source), expected.ReadFloat32("merged." + w));
+        }
     }
 }

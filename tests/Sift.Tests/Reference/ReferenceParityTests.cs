@@ -9,6 +9,8 @@ namespace Sift.Tests.Reference;
 /// Sift's forward pass against an independent float64 PyTorch reference (tests/data/reference,
 /// made by make_reference.py) for what run.c does not cover: Qwen2 biases, tied embeddings, llama3
 /// RoPE scaling, explicit head_dim, Mistral, bf16 weights; and stories260K's real weights.
+/// TransformersParityTests compares the same models with transformers itself (also the loss,
+/// gradients and an AdamW step), and PeftParityTests Sift's LoRA with PEFT's.
 /// </summary>
 public class ReferenceParityTests
 {

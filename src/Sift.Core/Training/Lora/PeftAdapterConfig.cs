@@ -14,10 +14,20 @@ public static class PeftAdapterConfig
 {
     public const string FileName = "adapter_config.json";
 
-    /// <summary>Keys whose non-default values Sift refuses, with the value PEFT writes by default.</summary>
+    /// <summary>
+    /// Keys whose non-default values Sift refuses (PEFT writes false, null, {} or [] by default): each changes what
+    /// the adapted model computes, or which weights it holds. Among them are the LoRA variants PEFT's LoraConfig marks
+    /// is_lora_variant except VeLoRA (velora_config), which changes only the backward pass and so computes the same
+    /// model. Every other key is read as what it is: metadata (peft_version, revision, base_model_name_or_path,
+    /// auto_mapping, inference_mode), settings of how A and B were initialised, which the saved weights replace
+    /// (loftq_config, eva_config, corda_config, lora_ga_config), or settings that matter only together with a refused
+    /// one or for layers Sift never adapts (layers_pattern, qalora_group_size, megatron_config, megatron_core,
+    /// ensure_weight_tying). PEFT 0.21 writes all of these, at their defaults, into every config.
+    /// </summary>
     private static readonly string[] UnsupportedWhenSet =
         ["use_dora", "lora_bias", "modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern", "exclude_modules",
-         "layer_replication", "trainable_token_indices", "target_parameters", "use_qalora", "alora_invocation_tokens"];
+         "layer_replication", "trainable_token_indices", "target_parameters", "use_qalora", "alora_invocation_tokens",
+         "use_bdlora", "arrow_config", "kasa_config", "monteclora_config"];
 
     public static void Write(string path, LoraConfig config, IEnumerable<string> adaptedModules, string? baseModelNameOrPath)
     {

@@ -97,6 +97,11 @@ public class AdapterFolderTests
     [InlineData("rank_pattern", "{\"q_proj\": 16}", "'rank_pattern' is set")]
     [InlineData("modules_to_save", "[\"lm_head\"]", "'modules_to_save' is set")]
     [InlineData("fan_in_fan_out", "true", "fan_in_fan_out is true")]
+    // LoRA variants PEFT 0.21 writes as null by default; set, each computes something other than W + s·B·A.
+    [InlineData("use_bdlora", "{\"target_modules_bd_a\": [\"q_proj\"], \"nblocks\": 2}", "'use_bdlora' is set")]
+    [InlineData("arrow_config", "{\"top_k\": 3}", "'arrow_config' is set")]
+    [InlineData("kasa_config", "{\"beta\": 0.0001, \"gamma\": 0.001}", "'kasa_config' is set")]
+    [InlineData("monteclora_config", "{\"num_samples\": 8}", "'monteclora_config' is set")]
     [InlineData("r", "0", "'r' must be a positive integer")]
     [InlineData("lora_alpha", "\"big\"", "'lora_alpha' must be a number")]
     [InlineData("target_modules", "[\"lm_head\"]", "'lm_head' is not a projection")]
