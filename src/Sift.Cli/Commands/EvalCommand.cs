@@ -95,10 +95,11 @@ public static class EvalCommand
         var columns = new Option<string?>("--columns") { Description = "Score columns to test, comma separated (default: every score column of the table)" };
         var format = new Option<string>("--label-format") { Description = $"Record layout of --labels: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
         var renames = new Option<string?>("--label-columns") { Description = "Field renames of --labels, e.g. prompt=question,response=answer" };
+        var orientation = new Option<string?>("--orientation") { Description = "Which end flags a doubtful example, for columns Sift does not know: COLUMN=high or COLUMN=low, comma separated" };
         var output = new Option<string>("--out") { Description = "Output folder for auroc.jsonl", DefaultValueFactory = _ => "eval" };
-        var command = new Command("auroc", "Noise-detection AUROC of each score column against a label field, joined by example id; each score is oriented so that 'suspicious' is high, and the orientation is reported.")
+        var command = new Command("auroc", "Noise-detection AUROC of each score column against a label field, joined by example id. Each score is read in the orientation its method defines (e.g. low SFTMix confidence, low LoBaSS learnability and high loss flag an example), fixed before seeing labels, so an AUROC below 0.5 means the score flags the clean examples.")
         {
-            scores, labels, labelField, columns, format, renames, output,
+            scores, labels, labelField, columns, format, renames, orientation, output,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -108,7 +109,7 @@ public static class EvalCommand
             var read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(renames)) };
             var byId = NoiseDetection.ReadLabels(labelsPath, read, parse.GetValue(labelField)!);
             var chosen = parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var results = NoiseDetection.Compute(table, tablePath, byId, labelsPath, chosen);
+            var results = NoiseDetection.Compute(table, tablePath, byId, labelsPath, chosen, NoiseDetection.ParseOrientations(parse.GetValue(orientation)));
             var path = Path.Combine(parse.GetValue(output)!, NoiseDetection.FileName);
             NoiseDetection.Write(path, results);
             int width = Math.Max(6, results.Max(r => r.Column.Length));

@@ -11,13 +11,14 @@ public static class ReportCommand
         var runs = new Argument<string[]>("RUN_DIR") { Description = "Training run folders (`sift train` outputs); runs named METHOD-seedK are grouped by METHOD", Arity = ArgumentArity.ZeroOrMore };
         var scores = new Option<string[]>("--scores") { Description = "Score tables (.parquet or .jsonl) to plot: histograms and the data map", AllowMultipleArgumentsPerToken = true };
         var evals = new Option<string[]>("--evals") { Description = "`sift eval` output folders (eval.json, auroc.jsonl); RUN/eval is read without being named", AllowMultipleArgumentsPerToken = true };
-        var baseline = new Option<string?>("--baseline") { Description = "Method (or run) to judge every other method against: confirmed when the improvement exceeds the spread across seeds" };
+        var baseline = new Option<string?>("--baseline") { Description = "Method (or run) to judge every other method against: better or worse when the difference exceeds the spread across seeds, else inconclusive" };
+        var oracle = new Option<string?>("--oracle") { Description = "With --baseline: the method trained on the clean data only; each method's share of the baseline-to-oracle gap, with paired bootstrap intervals over held-out examples and seeds" };
         var output = new Option<string>("--out") { Description = "The HTML file to write; the Markdown tables go beside it (.md) with the PNGs", DefaultValueFactory = _ => "report.html" };
         var title = new Option<string>("--title") { Description = "Title of the report", DefaultValueFactory = _ => "Sift report" };
         var command = new Command("report", "One self-contained HTML report (plots embedded) and report.md: comparison table of every run, seed groups with " +
-                                            "confirmed/not confirmed against a baseline, loss curves, noise-detection AUROC, score histograms and the data map.")
+                                            "better/worse/inconclusive against a baseline, the share of an oracle's gap each method recovers, loss curves, noise-detection AUROC, score histograms and the data map.")
         {
-            runs, scores, evals, baseline, output, title,
+            runs, scores, evals, baseline, oracle, output, title,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -27,6 +28,7 @@ public static class ReportCommand
                 ScoreTables = parse.GetValue(scores) ?? [],
                 Evals = parse.GetValue(evals) ?? [],
                 Baseline = parse.GetValue(baseline),
+                Oracle = parse.GetValue(oracle),
                 Title = parse.GetValue(title)!,
             }, parse.GetValue(output)!);
             Console.WriteLine($"wrote {html}");

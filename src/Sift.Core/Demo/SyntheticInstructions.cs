@@ -16,13 +16,18 @@ public sealed record SyntheticExample(string Id, string Task, string Prompt, str
 /// </summary>
 public static class SyntheticInstructions
 {
-    public static readonly string[] Tasks = ["add", "repeat", "sort", "reverse", "count", "uppercase"];
+    public static readonly string[] Tasks = ["first", "last", "repeat", "uppercase", "parity", "add"];
 
-    private static readonly string[] Words =
-    [
-        "apple", "river", "planet", "garden", "silver", "market", "window", "forest", "candle", "bridge",
-        "pencil", "rocket", "summer", "yellow", "button", "island", "dragon", "winter", "castle", "magnet",
-    ];
+    // Two-syllable pseudo-words (14 consonants × 5 vowels, squared: 4,900 words), so that held-out
+    // prompts are new words and a model must learn the rule rather than memorise answers.
+    private const string Consonants = "bdfgklmnprstvz", Vowels = "aeiou";
+
+    private static string Word(Random r)
+    {
+        char C() => Consonants[r.Next(Consonants.Length)];
+        char V() => Vowels[r.Next(Vowels.Length)];
+        return new string([C(), V(), C(), V()]);
+    }
 
     public static List<SyntheticExample> Generate(int count, double noiseFraction, int seed, string idPrefix = "ex")
     {
@@ -49,52 +54,50 @@ public static class SyntheticInstructions
     {
         (string prompt, string answer) = task switch
         {
-            "add" => Add(rng),
+            "first" => First(rng),
+            "last" => Last(rng),
             "repeat" => Repeat(rng),
-            "sort" => Sort(rng),
-            "reverse" => Reverse(rng),
-            "count" => Count(rng),
             "uppercase" => Uppercase(rng),
+            "parity" => Parity(rng),
+            "add" => Add(rng),
             _ => throw new ArgumentOutOfRangeException(nameof(task)),
         };
         return new SyntheticExample(id, task, prompt, answer, answer, false);
+    }
+
+    private static (string, string) First(Random r)
+    {
+        var w = Word(r);
+        return ($"First letter of {w}?", w[..1]);
+    }
+
+    private static (string, string) Last(Random r)
+    {
+        var w = Word(r);
+        return ($"Last letter of {w}?", w[^1..]);
+    }
+
+    private static (string, string) Repeat(Random r)
+    {
+        var w = Word(r);
+        return ($"Repeat {w} twice.", $"{w} {w}");
+    }
+
+    private static (string, string) Uppercase(Random r)
+    {
+        var w = Word(r);
+        return ($"Capitalise {w}.", w.ToUpperInvariant());
+    }
+
+    private static (string, string) Parity(Random r)
+    {
+        int n = r.Next(10, 1000);
+        return ($"Is {n} even or odd?", n % 2 == 0 ? "even" : "odd");
     }
 
     private static (string, string) Add(Random r)
     {
         int a = r.Next(0, 10), b = r.Next(0, 10);
         return ($"What is {a} + {b}?", (a + b).ToString());
-    }
-
-    private static (string, string) Repeat(Random r)
-    {
-        var w = Words[r.Next(Words.Length)];
-        int n = r.Next(2, 4);
-        return ($"Repeat the word {w} {(n == 2 ? "twice" : "three times")}.", string.Join(' ', Enumerable.Repeat(w, n)));
-    }
-
-    private static (string, string) Sort(Random r)
-    {
-        var xs = Enumerable.Range(0, r.Next(3, 5)).Select(_ => r.Next(0, 10)).ToArray();
-        return ($"Sort in ascending order: {string.Join(", ", xs)}", string.Join(", ", xs.Order()));
-    }
-
-    private static (string, string) Reverse(Random r)
-    {
-        var w = Words[r.Next(Words.Length)];
-        return ($"Reverse the word {w}.", new string(w.Reverse().ToArray()));
-    }
-
-    private static (string, string) Count(Random r)
-    {
-        var words = Enumerable.Range(0, r.Next(2, 6)).Select(_ => Words[r.Next(Words.Length)]).ToArray();
-        return ($"How many words are in: {string.Join(' ', words)}?", words.Length.ToString());
-    }
-
-    private static (string, string) Uppercase(Random r)
-    {
-        var a = Words[r.Next(Words.Length)];
-        var b = Words[r.Next(Words.Length)];
-        return ($"Write in capital letters: {a} {b}", $"{a} {b}".ToUpperInvariant());
     }
 }

@@ -28,13 +28,12 @@ public static class Auroc
         return u / ((double)positives * negatives);
     }
 
-    /// <summary>
-    /// AUROC with the score oriented so that "suspicious" is high: returns the larger of the two
-    /// orientations and which one it was (+1: high score = positive; −1: low score = positive).
-    /// </summary>
-    public static (double Auroc, int Orientation) Oriented(IReadOnlyList<double> scores, IReadOnlyList<bool> isPositive)
-    {
-        double a = Compute(scores, isPositive);
-        return double.IsNaN(a) || a >= 0.5 ? (a, +1) : (1 - a, -1);
-    }
+    /// <summary>AUROC of a score whose doubtful end is <paramref name="orientation"/> (+1 high, −1 low); below 0.5 when it flags the wrong examples.</summary>
+    public static double Compute(IReadOnlyList<double> scores, IReadOnlyList<bool> isPositive, int orientation) =>
+        orientation switch
+        {
+            +1 => Compute(scores, isPositive),
+            -1 => Compute(scores.Select(s => -s).ToArray(), isPositive),
+            _ => throw new ArgumentOutOfRangeException(nameof(orientation), orientation, "orientation is +1 or -1"),
+        };
 }

@@ -38,6 +38,8 @@ public sealed record EvalSummary
     public double? EvalTokenAccuracy { get; init; }
     public GenerationSummary? Generation { get; init; }
     public IfEvalSummary? Ifeval { get; init; }
+    /// <summary>Where the per-example rows (eval_examples.jsonl) of a summary read from disk are, when they exist.</summary>
+    [JsonIgnore] public string? ExamplesPath { get; init; }
 
     public static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
@@ -50,7 +52,9 @@ public sealed record EvalSummary
         if (!File.Exists(file)) throw new SiftException($"{file}: not found; `sift eval --out DIR` writes DIR/{FileName}");
         try
         {
-            return JsonSerializer.Deserialize<EvalSummary>(File.ReadAllText(file), Json) ?? throw new SiftException($"{file}: empty");
+            var summary = JsonSerializer.Deserialize<EvalSummary>(File.ReadAllText(file), Json) ?? throw new SiftException($"{file}: empty");
+            var examples = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, ExamplesFile);
+            return File.Exists(examples) ? summary with { ExamplesPath = examples } : summary;
         }
         catch (JsonException e)
         {

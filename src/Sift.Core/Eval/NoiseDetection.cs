@@ -8,7 +8,7 @@ using Sift.Scoring;
 namespace Sift.Eval;
 
 /// <summary>One score column as a detector of the labelled (e.g. noisy) examples.</summary>
-/// <param name="Orientation">+1: a high score flags a positive; −1: a low score does (see <see cref="Auroc.Oriented"/>).</param>
+/// <param name="Orientation">The end of the score its method flags, declared before seeing labels (<see cref="ScoreColumns.FlagsDoubtful"/>): +1 high, −1 low.</param>
 /// <param name="Excluded">Rows whose score is NaN, left out of the AUROC.</param>
 public sealed record DetectionResult(string Column, double Auroc, int Orientation, int Positives, int Negatives, int Excluded)
 {
@@ -49,8 +49,9 @@ public static class NoiseDetection
     };
 
     /// <param name="columns">Score columns to test; null: every score column of the table (those `sift score plot` plots).</param>
+    /// <param name="orientations">Orientations of columns Sift does not know (or overrides), +1 high flags, −1 low flags.</param>
     public static List<DetectionResult> Compute(ScoreTable table, string tableSource, IReadOnlyDictionary<string, bool> labels, string labelsSource,
-        IReadOnlyList<string>? columns)
+        IReadOnlyList<string>? columns, IReadOnlyDictionary<string, int>? orientations = null)
     {
         var chosen = columns is { Count: > 0 } ? columns : ScorePlots.HistogramColumns.Where(table.Has).ToList();
         if (chosen.Count == 0)
@@ -64,7 +65,10 @@ public static class NoiseDetection
         foreach (var column in chosen)
         {
             var scores = table.Numbers(column, tableSource);
-            var (auroc, orientation) = Auroc.Oriented(scores, isPositive);
+            var orientation = orientations?.GetValueOrDefault(column) is int given and not 0 ? given
+                : ScoreColumns.Orientation(column) ?? throw new SiftException(
+                    $"{tableSource}: column '{column}' has no declared orientation; say which end flags a doubtful example with --orientation {column}=high (or =low)");
+            var auroc = Auroc.Compute(scores, isPositive, orientation);
             int positives = 0, negatives = 0, excluded = 0;
             for (int r = 0; r < scores.Length; r++)
             {
@@ -114,6 +118,19 @@ public static class NoiseDetection
     private static T Field<T>(JsonObject o, string name, string source) =>
         o[name] is JsonValue v && v.TryGetValue<T>(out var value) ? value
             : throw new SiftException($"{source}: field '{name}' is missing or not a {typeof(T).Name}; rerun `sift eval auroc`");
+
+    /// <summary>Parses "col=high,col2=low" (the --orientation option).</summary>
+    public static Dictionary<string, int> ParseOrientations(string? text)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
+            result[parts[0]] = parts is [_, "high"] ? +1 : parts is [_, "low"] ? -1
+                : throw new SiftException($"--orientation: '{item}' must be COLUMN=high or COLUMN=low (the end of the score that flags a doubtful example)");
+        }
+        return result;
+    }
 
     public static string Format(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 }

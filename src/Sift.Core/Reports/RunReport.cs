@@ -16,13 +16,15 @@ public sealed record ReportInputs
     public IReadOnlyList<string> Evals { get; init; } = [];
     /// <summary>The method (or run) every other method is judged against.</summary>
     public string? Baseline { get; init; }
+    /// <summary>The method trained on clean data only: each method's share of the baseline-to-oracle gap is reported (needs <see cref="Baseline"/>).</summary>
+    public string? Oracle { get; init; }
     public string Title { get; init; } = "Sift report";
 }
 
 /// <summary>
 /// `sift report`: one self-contained HTML page (plots embedded) and the same tables as Markdown:
-/// the comparison of every run, seed groups with mean ± std and confirmed / not confirmed against a
-/// baseline, loss curves (SFTMix: the NTP and mixup terms and their gradient cosine), noise-detection
+/// a summary of verdicts, the comparison of every run, seed groups with mean ± std and better / worse /
+/// inconclusive against a baseline, each method's share of an oracle's gap, loss curves (SFTMix: the NTP and mixup terms and their gradient cosine), noise-detection
 /// AUROC, and the score tables' histograms and data maps.
 /// </summary>
 public static class RunReport
@@ -45,6 +47,15 @@ public static class RunReport
                     $". Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
         html.Paragraph(intro);
         md.Append(intro).Append("\n\n");
+        if (inputs.Oracle != null && inputs.Baseline == null) throw new SiftException("--oracle needs --baseline: the gap is the oracle's difference from the baseline");
+        var groups = SeedGroups.Group(runs);
+        var gaps = inputs.Oracle != null ? GapShareSection.Build(groups, inputs.Baseline!, inputs.Oracle) : [];
+        if (gaps.Count > 0)
+        {
+            var (outcome, _, verdicts) = gaps[0];
+            html.Heading("Summary").List(verdicts).Paragraph($"On {outcome} of each model's held-out answers; details under \"Share of the gap\".");
+            md.Append("## Summary\n\n").Append(string.Concat(verdicts.Select(v => $"- {v}\n"))).Append('\n');
+        }
 
         var metrics = RunMetric.All.Where(m => runs.Any(r => m.Value(r) is not null)).ToList();
         var trainingColumns = RunMetric.Training.Where(metrics.Contains).ToList();
@@ -64,7 +75,6 @@ public static class RunReport
             Section(html, md, "Evaluation (sift eval)", evaluation, EvalNote(runs));
         }
 
-        var groups = SeedGroups.Group(runs);
         if (groups.Any(g => g.Runs.Count > 1))
         {
             var table = new ReportTable(["method", "seeds", .. metrics.Where(m => m.Judged).Select(m => m.FullLabel)],
@@ -73,6 +83,8 @@ public static class RunReport
             Section(html, md, "Seed groups (mean ± sample std)", table, "Runs named METHOD-seedK form the group METHOD.");
         }
         if (inputs.Baseline != null) Verdicts(html, md, groups, metrics, inputs.Baseline);
+        foreach (var (outcome, table, _) in gaps)
+            Section(html, md, $"Share of the gap to {inputs.Oracle} on {outcome}", table, GapShare.Rule);
 
         Curves(html, trained);
         foreach (var (name, rows) in detections)

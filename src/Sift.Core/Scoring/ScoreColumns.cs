@@ -35,6 +35,30 @@ public static class ScoreColumns
         ["random"] = "uniform [0, 1) from SHA-256(\"{seed}:{id}\")",
     };
 
+    /// <summary>
+    /// Which end of each score its method treats as doubtful (+1: a high score, −1: a low score), fixed from the
+    /// method's definition before any label is seen, so that a noise-detection AUROC below 0.5 means the method
+    /// flags the wrong examples. See docs/SCORING.md, "Orientation".
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> FlagsDoubtful = new Dictionary<string, int>
+    {
+        ["loss"] = +1, ["perplexity"] = +1, ["accuracy"] = -1, // hard to predict
+        ["direct_loss"] = +1,
+        ["ifd_loss_ratio"] = +1, ["ifd_ppl_ratio"] = +1, // Cherry LLM: IFD near or above 1, the instruction does not help
+        ["L_base"] = +1, ["L_ref"] = +1,
+        ["S"] = -1, ["S_diff"] = -1, ["S_ref_denominator"] = -1, // LoBaSS keeps the most learnable, drops the least
+        ["sftmix_confidence"] = -1, // SFTMix: the unconfident half
+        ["confidence"] = -1, ["variability"] = -1, ["correctness"] = -1, // Cartography: hard-to-learn, where mislabeled examples sit
+        ["random"] = +1,
+    };
+
+    /// <summary>The declared orientation of a column (per-checkpoint loss_c and accuracy_c included), or null.</summary>
+    public static int? Orientation(string name) =>
+        FlagsDoubtful.TryGetValue(name, out var o) ? o
+        : name.StartsWith("loss_", StringComparison.Ordinal) ? +1
+        : name.StartsWith("accuracy_", StringComparison.Ordinal) ? -1
+        : null;
+
     /// <summary>The description of a column, including the numbered per-checkpoint ones.</summary>
     public static string Describe(string name)
     {

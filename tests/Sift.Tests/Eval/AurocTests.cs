@@ -33,10 +33,12 @@ public class AurocTests
     }
 
     [Fact]
-    public void OrientationFlipsLowScoresAndNaNIsExcluded()
+    public void DeclaredOrientationIsKeptEvenWhenItReadsBelowHalfAndNaNIsExcluded()
     {
-        var (a, o) = Auroc.Oriented([0.9, 0.8, double.NaN, 0.2, 0.1], [false, false, true, true, true]);
-        Assert.Equal((1.0, -1), (a, o));
+        double[] scores = [0.9, 0.8, double.NaN, 0.2, 0.1];
+        bool[] labels = [false, false, true, true, true];
+        Assert.Equal(1.0, Auroc.Compute(scores, labels, -1));
+        Assert.Equal(0.0, Auroc.Compute(scores, labels, +1));
         Assert.True(double.IsNaN(Auroc.Compute([1, 2], [true, true])));
     }
 }

@@ -40,6 +40,16 @@ public class NoiseDetectionTests
         Assert.Equal("low = positive", results[1].OrientationText);
         Assert.Equal(0.5, results[2].Auroc);
 
+        // LoBaSS keeps high learnability, so a low S flags an example: an S that is high on the noisy ones reads 1 - 0.875.
+        var wrongEnd = NoiseDetection.Compute(Table(ids, ("S", loss)), "s", labels, "l", null);
+        Assert.Equal((0.125, -1), (wrongEnd[0].Auroc, wrongEnd[0].Orientation));
+
+        // A column Sift does not know needs its orientation said.
+        var unknown = Assert.Throws<SiftException>(() => NoiseDetection.Compute(Table(ids, ("my_score", loss)), "s", labels, "l", ["my_score"]));
+        Assert.Contains("--orientation my_score=high", unknown.Message);
+        var declared = NoiseDetection.Compute(Table(ids, ("my_score", loss)), "s", labels, "l", ["my_score"], NoiseDetection.ParseOrientations("my_score=low"));
+        Assert.Equal(0.125, declared[0].Auroc);
+
         // f's NaN leaves it out: c beats a, b, d; e beats a, d but not b -> 5 of 6 pairs.
         var chosen = NoiseDetection.Compute(Table(ids, ("loss", [double.NaN, 0.4, 0.3, 0.9, 0.5, 0.1])), "s", labels, "l", ["loss"]);
         Assert.Equal((5.0 / 6, 1, 3), (chosen[0].Auroc, chosen[0].Excluded, chosen[0].Negatives));
@@ -86,7 +96,7 @@ public class NoiseDetectionTests
         var rows = NoiseDetection.Read(Path.Combine(outDir, NoiseDetection.FileName));
         Assert.Equal([new DetectionResult("perplexity", 1.0, 1, 3, 5, 0)], rows);
 
-        (code, _, err) = CliRunner.Run("eval", "auroc", "--scores", stem + ".jsonl", "--labels", data, "--columns", "tokens,missing", "--out", outDir);
+        (code, _, err) = CliRunner.Run("eval", "auroc", "--scores", stem + ".jsonl", "--labels", data, "--columns", "perplexity,missing", "--out", outDir);
         Assert.Equal(1, code);
         Assert.Contains("no column 'missing'", err);
     }

@@ -87,8 +87,8 @@ public class RunReportTests
         Assert.Contains("| base | 3.3000 |  |", md);
         Assert.Contains("| method | seeds | eval loss (log) | eval token acc (log) | sift eval loss | exact match |", md);
         Assert.Contains("| sftmix | 3 | 2.1000 ± 0.1000 | 30.7% ± 0.8% |  |  |", md);
-        Assert.Contains("- sftmix vs ntp on eval loss (log): 2.1000 ± 0.1000 vs 2.5000 ± 0.1000 (3 vs 3 seeds); better by 0.4000, more than the spread 0.2000: confirmed.", md);
-        Assert.Contains("- sftmix vs ntp on eval token acc (log): 30.7% ± 0.8% vs 31.0% ± 1.0% (3 vs 3 seeds); worse by 0.3%, not an improvement: not confirmed.", md);
+        Assert.Contains("- sftmix vs ntp on eval loss (log): 2.1000 ± 0.1000 vs 2.5000 ± 0.1000 (3 vs 3 seeds); better by 0.4000, more than the spread 0.2000: better.", md);
+        Assert.Contains("- sftmix vs ntp on eval token acc (log): 30.7% ± 0.8% vs 31.0% ± 1.0% (3 vs 3 seeds); worse by 0.3%, within the spread 1.8%: inconclusive.", md);
         Assert.Contains("| sftmix_confidence | 0.8125 | low = positive | 4 | 12 | 0 |", md);
     }
 

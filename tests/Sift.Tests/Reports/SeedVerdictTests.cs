@@ -20,40 +20,42 @@ public class SeedVerdictTests
     }
 
     [Fact]
-    public void ConfirmedWhenTheImprovementExceedsTheSumOfTheSeedSpreads()
+    public void BetterWhenTheImprovementExceedsTheSumOfTheSeedSpreads()
     {
         // Means 2.1 vs 2.5, stds 0.1 and 0.1: better by 0.4 > 0.2.
         var v = Verdict([2.0, 2.1, 2.2], [2.4, 2.5, 2.6]);
         Assert.Equal(0.4, v.Improvement, 12);
         Assert.Equal(0.2, v.Spread, 12);
-        Assert.True(v.Confirmed);
-        Assert.Equal("sftmix vs ntp on eval loss: 2.10 ± 0.10 vs 2.50 ± 0.10 (3 vs 3 seeds); better by 0.40, more than the spread 0.20: confirmed.", v.Sentence(F));
+        Assert.Equal("better", v.Word);
+        Assert.Equal("sftmix vs ntp on eval loss: 2.10 ± 0.10 vs 2.50 ± 0.10 (3 vs 3 seeds); better by 0.40, more than the spread 0.20: better.", v.Sentence(F));
     }
 
     [Fact]
-    public void NotConfirmedWithinTheSpreadWhenWorseOrWithOneSeed()
+    public void WorseBeyondTheSpreadAndInconclusiveWithinItOrWithOneSeed()
     {
         // Means 2.3 vs 2.5, stds 0.2 and 0.1: better by 0.2, within 0.3.
         var within = Verdict([2.1, 2.3, 2.5], [2.4, 2.5, 2.6]);
-        Assert.False(within.Confirmed);
-        Assert.EndsWith("better by 0.20, within the spread 0.30: not confirmed.", within.Sentence(F));
+        Assert.EndsWith("better by 0.20, within the spread 0.30: inconclusive.", within.Sentence(F));
 
+        // Worse by 0.6 with a spread of 0.2: a clear loss is said as one, not as "not confirmed".
         var worse = Verdict([3.0, 3.1, 3.2], [2.4, 2.5, 2.6]);
-        Assert.False(worse.Confirmed);
-        Assert.EndsWith("worse by 0.60, not an improvement: not confirmed.", worse.Sentence(F));
+        Assert.Equal("worse", worse.Word);
+        Assert.EndsWith("worse by 0.60, more than the spread 0.20: worse.", worse.Sentence(F));
+
+        var slightlyWorse = Verdict([2.5, 2.6, 2.7], [2.4, 2.5, 2.6]);
+        Assert.EndsWith("worse by 0.10, within the spread 0.20: inconclusive.", slightlyWorse.Sentence(F));
 
         var single = Verdict([1.0], [2.4, 2.5, 2.6]);
-        Assert.False(single.Confirmed);
         Assert.Equal("sftmix vs ntp on eval loss: 1.00 ± n/a vs 2.50 ± 0.10 (1 vs 3 seeds); better by 1.50, " +
-                     "fewer than 2 seeds on a side, so there is no spread to compare against: not confirmed.", single.Sentence(F));
+                     "fewer than 2 seeds on a side, so there is no spread to compare against: inconclusive.", single.Sentence(F));
     }
 
     [Fact]
     public void HigherIsBetterTurnsTheDirection()
     {
         // Exact match 0.50 vs 0.30 (stds 0.02, 0.02): better by 0.20.
-        Assert.True(Verdict([0.48, 0.50, 0.52], [0.28, 0.30, 0.32], higherIsBetter: true).Confirmed);
-        Assert.False(Verdict([0.28, 0.30, 0.32], [0.48, 0.50, 0.52], higherIsBetter: true).Confirmed);
+        Assert.Equal("better", Verdict([0.48, 0.50, 0.52], [0.28, 0.30, 0.32], higherIsBetter: true).Word);
+        Assert.Equal("worse", Verdict([0.28, 0.30, 0.32], [0.48, 0.50, 0.52], higherIsBetter: true).Word);
     }
 
     [Theory]
