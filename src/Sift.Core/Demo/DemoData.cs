@@ -5,7 +5,8 @@ namespace Sift.Demo;
 
 /// <summary>
 /// The demo's files: train.jsonl (messages, with each example's task, noise label and true answer),
-/// heldout.jsonl (clean examples whose prompts never occur in train), pretrain.jsonl (other clean
+/// clean.jsonl (the examples of train.jsonl whose answers were not corrupted: the oracle's data, what
+/// a perfect filter would keep), heldout.jsonl (clean examples whose prompts never occur in train), pretrain.jsonl (other clean
 /// instances of the same tasks, none with a held-out prompt: the base model's pre-training text,
 /// so that it knows the tasks and a corrupted answer surprises it), and tokenizer/.
 /// </summary>
@@ -19,9 +20,10 @@ public static class DemoData
         var heldout = SyntheticInstructions.Generate(heldoutCount * 4, 0, seed + 1, "heldout")
             .Where(e => !seen.Contains(e.Prompt)).DistinctBy(e => e.Prompt).Take(heldoutCount).ToList();
         WriteJsonl(Path.Combine(dir, "train.jsonl"), train);
+        WriteJsonl(Path.Combine(dir, "clean.jsonl"), train.Where(e => !e.IsNoisy));
         WriteJsonl(Path.Combine(dir, "heldout.jsonl"), heldout);
         var held = heldout.Select(e => e.Prompt).ToHashSet();
-        var corpus = SyntheticInstructions.Generate(pretrainCount, 0, seed + 2, "pretrain").Where(e => !held.Contains(e.Prompt));
+        var corpus = SyntheticInstructions.Generate(pretrainCount, 0, seed + 2, "pretrain", SyntheticInstructions.PretrainTasks).Where(e => !held.Contains(e.Prompt));
         WriteJsonl(Path.Combine(dir, "pretrain.jsonl"), corpus);
         DemoTokenizer.Write(Path.Combine(dir, "tokenizer"));
     }

@@ -9,14 +9,18 @@ public sealed record SyntheticExample(string Id, string Task, string Prompt, str
 }
 
 /// <summary>
-/// Instruction tasks whose answers can be checked exactly and that a very small model can learn
-/// in minutes (single-digit arithmetic, sorting, reversal, counting, repetition, capitals). A chosen fraction of training answers is corrupted by taking the answer of
-/// another example of the same task, so noise looks fluent but is wrong, as in the real-data
-/// experiment where responses are shuffled across examples.
+/// Instruction tasks whose answers can be checked exactly and that a very small model learns in
+/// minutes (a letter at a position of a pseudo-word, the parity of a number), over prompt spaces
+/// large enough that held-out prompts are new. A chosen fraction of training answers is corrupted by
+/// taking the answer of another example of the same task, so noise looks fluent but is wrong, as in
+/// the real-data experiment where responses are shuffled across examples.
 /// </summary>
 public static class SyntheticInstructions
 {
-    public static readonly string[] Tasks = ["first", "last", "repeat", "uppercase", "parity", "add"];
+    public static readonly string[] Tasks = ["first", "last", "repeat", "parity"];
+
+    /// <summary>The tasks of the base model's pre-training text; the others it first meets in fine-tuning, where noise slows their learning.</summary>
+    public static readonly string[] PretrainTasks = ["first", "last", "repeat", "parity"];
 
     // Two-syllable pseudo-words (14 consonants × 5 vowels, squared: 4,900 words), so that held-out
     // prompts are new words and a model must learn the rule rather than memorise answers.
@@ -29,12 +33,13 @@ public static class SyntheticInstructions
         return new string([C(), V(), C(), V()]);
     }
 
-    public static List<SyntheticExample> Generate(int count, double noiseFraction, int seed, string idPrefix = "ex")
+    public static List<SyntheticExample> Generate(int count, double noiseFraction, int seed, string idPrefix = "ex", IReadOnlyList<string>? tasks = null)
     {
+        tasks ??= Tasks;
         if (count < 0) throw new SiftException($"example count must be 0 or more, got {count}");
         if (noiseFraction is < 0 or > 1) throw new SiftException($"noise fraction must be in [0, 1], got {noiseFraction}");
         var rng = new Random(seed);
-        var clean = Enumerable.Range(0, count).Select(i => Make(rng, Tasks[i % Tasks.Length], $"{idPrefix}-{i:D6}")).ToList();
+        var clean = Enumerable.Range(0, count).Select(i => Make(rng, tasks[i % tasks.Count], $"{idPrefix}-{i:D6}")).ToList();
         int noisy = (int)Math.Round(noiseFraction * count);
         var chosen = clean.Select((_, i) => i).OrderBy(_ => rng.Next()).Take(noisy).ToHashSet();
         var result = new List<SyntheticExample>(count);
@@ -55,11 +60,11 @@ public static class SyntheticInstructions
         (string prompt, string answer) = task switch
         {
             "first" => First(rng),
-            "last" => Last(rng),
+            "second" => Second(rng),
+            "spell" => Spell(rng),
             "repeat" => Repeat(rng),
-            "uppercase" => Uppercase(rng),
+            "last" => Last(rng),
             "parity" => Parity(rng),
-            "add" => Add(rng),
             _ => throw new ArgumentOutOfRangeException(nameof(task)),
         };
         return new SyntheticExample(id, task, prompt, answer, answer, false);
@@ -71,10 +76,10 @@ public static class SyntheticInstructions
         return ($"First letter of {w}?", w[..1]);
     }
 
-    private static (string, string) Last(Random r)
+    private static (string, string) Spell(Random r)
     {
         var w = Word(r);
-        return ($"Last letter of {w}?", w[^1..]);
+        return ($"Spell {w}.", string.Join(' ', w.ToCharArray()));
     }
 
     private static (string, string) Repeat(Random r)
@@ -83,21 +88,21 @@ public static class SyntheticInstructions
         return ($"Repeat {w} twice.", $"{w} {w}");
     }
 
-    private static (string, string) Uppercase(Random r)
+    private static (string, string) Second(Random r)
     {
         var w = Word(r);
-        return ($"Capitalise {w}.", w.ToUpperInvariant());
+        return ($"Second letter of {w}?", w[1..2]);
+    }
+
+    private static (string, string) Last(Random r)
+    {
+        var w = Word(r);
+        return ($"Last letter of {w}?", w[^1..]);
     }
 
     private static (string, string) Parity(Random r)
     {
         int n = r.Next(10, 1000);
         return ($"Is {n} even or odd?", n % 2 == 0 ? "even" : "odd");
-    }
-
-    private static (string, string) Add(Random r)
-    {
-        int a = r.Next(0, 10), b = r.Next(0, 10);
-        return ($"What is {a} + {b}?", (a + b).ToString());
     }
 }

@@ -17,7 +17,8 @@ public sealed record PipelineStage(string Name, IReadOnlyList<string> Arguments,
 /// A pipeline recipe (YAML):
 /// <code>
 /// run_dir: runs/my-experiment          # stage outputs go here, one folder per stage and cache key
-/// vars: { data: path/to/train.jsonl }  # ${data} anywhere below
+/// vars: { data: path/to/train.jsonl }  # ${data} anywhere below; a list var, e.g. fit: [--set, a=1],
+///                                      # splices its items where an argument is exactly ${fit}
 /// stages:
 ///   reference:                          # a stage: a Sift command line
 ///     command: [train, --model, "${base}/model", --data, "${data}", --output-dir, "${out}"]
@@ -53,6 +54,7 @@ public sealed class PipelineRecipe
         string At(YamlNode n) => $"{source}:{n.Start.Line}";
 
         var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        var listVars = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         string? runDir = runDirOverride;
         YamlMappingNode? stagesNode = null;
         foreach (var (k, v) in root.Children)
@@ -61,7 +63,9 @@ public sealed class PipelineRecipe
             {
                 case "run_dir": runDir ??= Scalar(v, source); break;
                 case "vars":
-                    foreach (var (vk, vv) in Mapping(v, source, "vars").Children) vars[Scalar(vk, source)] = Scalar(vv, source);
+                    foreach (var (vk, vv) in Mapping(v, source, "vars").Children)
+                        if (vv is YamlSequenceNode) listVars[Scalar(vk, source)] = Sequence(vv, source, $"var '{Scalar(vk, source)}'");
+                        else vars[Scalar(vk, source)] = Scalar(vv, source);
                     break;
                 case "stages": stagesNode = Mapping(v, source, "stages"); break;
                 case var other: throw new SiftException($"{At(k)}: unknown key '{other}'; a pipeline recipe has run_dir, vars and stages");
@@ -95,7 +99,7 @@ public sealed class PipelineRecipe
             {
                 var scope = new Dictionary<string, string>(vars);
                 foreach (var (var, value) in bindings) scope[var] = value;
-                raw.Add((stageName, command.Select(a => SubstituteVars(a, scope)).ToList(), needs, k));
+                raw.Add((stageName, SpliceListVars(command, listVars, $"{At(k)}: stage '{name}'").Select(a => SubstituteVars(a, scope)).ToList(), needs, k));
             }
         }
 
@@ -185,6 +189,24 @@ public sealed class PipelineRecipe
         foreach (var (var, values) in loops)
             result = result.SelectMany(r => values.Select(v => ($"{r.Item1}-{var}{v}", new List<(string, string)>(r.Item2) { (var, v) }))).ToList();
         return result;
+    }
+
+    /// <summary>An argument that is exactly ${LIST} becomes the list's items; a list var inside a longer argument is an error.</summary>
+    private static IEnumerable<string> SpliceListVars(List<string> command, Dictionary<string, List<string>> listVars, string where)
+    {
+        foreach (var arg in command)
+        {
+            var m = Reference.Match(arg);
+            if (m.Success && m.Length == arg.Length && listVars.TryGetValue(m.Groups[1].Value, out var items))
+            {
+                foreach (var item in items) yield return item;
+                continue;
+            }
+            foreach (Match inner in Reference.Matches(arg))
+                if (listVars.ContainsKey(inner.Groups[1].Value))
+                    throw new SiftException($"{where}: the list var ${{{inner.Groups[1].Value}}} must be an argument of its own, not part of '{arg}'");
+            yield return arg;
+        }
     }
 
     private static string SubstituteVars(string arg, IReadOnlyDictionary<string, string> scope) =>

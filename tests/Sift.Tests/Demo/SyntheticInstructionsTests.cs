@@ -8,21 +8,15 @@ public class SyntheticInstructionsTests
     /// <summary>An independent solver: reads the prompt and computes the answer.</summary>
     private static string Solve(string task, string prompt)
     {
-        string After(string marker) => prompt[(prompt.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].TrimEnd('?', '.');
-        switch (task)
+        var word = Regex.Match(prompt, @"of (\w+)\?$").Groups[1].Value;
+        return task switch
         {
-            case "add":
-                var m = Regex.Match(prompt, @"(\d+) \+ (\d+)");
-                return (int.Parse(m.Groups[1].Value) + int.Parse(m.Groups[2].Value)).ToString();
-            case "repeat":
-                var r = Regex.Match(prompt, @"Repeat the word (\w+) (twice|three times)");
-                return string.Join(' ', Enumerable.Repeat(r.Groups[1].Value, r.Groups[2].Value == "twice" ? 2 : 3));
-            case "sort": return string.Join(", ", After(": ").Split(", ").Select(int.Parse).Order());
-            case "reverse": return new string(After("Reverse the word ").Reverse().ToArray());
-            case "count": return After(": ").Split(' ').Length.ToString();
-            case "uppercase": return After(": ").ToUpperInvariant();
-            default: throw new ArgumentException(task);
-        }
+            "first" => word[..1],
+            "second" => word.Substring(1, 1),
+            "last" => word[^1..],
+            "parity" => int.Parse(Regex.Match(prompt, @"Is (\d+) even").Groups[1].Value) % 2 == 0 ? "even" : "odd",
+            _ => throw new ArgumentException(task),
+        };
     }
 
     [Fact]
@@ -50,9 +44,16 @@ public class SyntheticInstructionsTests
         Assert.Equal(300, train.Count);
         Assert.Equal(60, heldout.Count);
         Assert.Empty(train.Select(c => c.Messages[0].Content).Intersect(heldout.Select(c => c.Messages[0].Content)));
+        // clean.jsonl is train.jsonl without the corrupted answers; pre-training text has only the pre-training tasks.
+        var clean = Sift.Data.DatasetReader.Read(Path.Combine(dir, "clean.jsonl"), new Sift.Data.DatasetOptions()).ToList();
+        Assert.Equal(300 - 90, clean.Count);
+        Assert.Subset(train.Select(c => c.Id).ToHashSet(), clean.Select(c => c.Id).ToHashSet());
+        var pretrainTasks = File.ReadLines(Path.Combine(dir, "pretrain.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("task").GetString()).ToHashSet();
+        Assert.Equal(SyntheticInstructions.PretrainTasks.ToHashSet(), pretrainTasks);
         var tokenizer = Sift.Text.ModelTokenizer.Load(Path.Combine(dir, "tokenizer"));
         Assert.Equal(DemoTokenizer.VocabSize, tokenizer.VocabSize);
-        const string text = "Sort in ascending order: 3, 1 — ü";
+        const string text = "Second letter of kalu? — ü";
         var ids = tokenizer.Encode(text, addBos: true);
         Assert.Equal(1 + System.Text.Encoding.UTF8.GetByteCount(text), ids.Length);
         Assert.Equal(text, tokenizer.Decode(ids, skipSpecialTokens: true));

@@ -44,6 +44,26 @@ public class PipelineRecipeTests
             PipelineRecipe.Resolve(r.Stages.Single(s => s.Name == "model-seed1").Arguments, "/o", outputs));
     }
 
+    [Fact]
+    public void AListVarSplicesItsItemsWithTheStagesOwnVarsResolved()
+    {
+        const string yaml = """
+            run_dir: runs/x
+            vars:
+              lr: "3e-3"
+              fit: [--set, "optimizer.learning_rate=${lr}", --set, "seed=${seed}"]
+            stages:
+              model:
+                foreach: { seed: [1, 2] }
+                command: [train, --data, d.jsonl, "${fit}", --output-dir, "${out}"]
+            """;
+        var r = PipelineRecipe.Parse(yaml, "recipe.yaml");
+        Assert.Equal(["train", "--data", "d.jsonl", "--set", "optimizer.learning_rate=3e-3", "--set", "seed=2", "--output-dir", "${out}"],
+            r.Stages.Single(s => s.Name == "model-seed2").Arguments);
+        var e = Assert.Throws<SiftException>(() => PipelineRecipe.Parse(yaml.Replace("\"${fit}\"", "\"x${fit}\""), "recipe.yaml"));
+        Assert.Contains("stage 'model': the list var ${fit} must be an argument of its own, not part of 'x${fit}'", e.Message);
+    }
+
     [Theory]
     [InlineData("run_dir: x\nstages:\n  a:\n    command: [train, \"${nothing}\"]\n", "recipe.yaml:3: stage 'a' refers to ${nothing}, which is neither a stage nor a var")]
     [InlineData("run_dir: x\nstages:\n  a:\n    comand: [train]\n", "recipe.yaml:4: unknown key 'comand' in stage 'a'")]
