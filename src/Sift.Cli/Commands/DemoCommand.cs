@@ -29,11 +29,13 @@ public static class DemoCommand
         return demo;
     }
 
-    /// <summary>Where the report landed (its final folder, not the stage's temporary one).</summary>
+    /// <summary>The report's three-line verdict and where the report landed (its final folder, not the stage's temporary one).</summary>
     private static void PrintReport(IReadOnlyList<StageResult> results)
     {
-        if (results.FirstOrDefault(r => r.Name == "report") is { } report)
-            Console.WriteLine($"report: {Path.Combine(report.OutputDir, "report.html")} (report.md beside it)");
+        if (results.FirstOrDefault(r => r.Name == "report") is not { } report) return;
+        var verdict = Path.Combine(report.OutputDir, Reports.ReportVerdict.FileName);
+        if (File.Exists(verdict)) Console.Write(File.ReadAllText(verdict));
+        Console.WriteLine($"report: {Path.Combine(report.OutputDir, "report.html")} (report.md beside it)");
     }
 
     public static string RecipeText()

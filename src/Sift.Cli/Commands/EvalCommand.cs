@@ -96,10 +96,11 @@ public static class EvalCommand
         var format = new Option<string>("--label-format") { Description = $"Record layout of --labels: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
         var renames = new Option<string?>("--label-columns") { Description = "Field renames of --labels, e.g. prompt=question,response=answer" };
         var orientation = new Option<string?>("--orientation") { Description = "Which end flags a doubtful example, for columns Sift does not know: COLUMN=high or COLUMN=low, comma separated" };
+        var stratify = new Option<string?>("--stratify") { Description = "A field of --labels (e.g. task or source): also report the AUROC over pairs of the same value, which scores whose level differs between tasks do not lose" };
         var output = new Option<string>("--out") { Description = "Output folder for auroc.jsonl", DefaultValueFactory = _ => "eval" };
         var command = new Command("auroc", "Noise-detection AUROC of each score column against a label field, joined by example id. Each score is read in the orientation its method defines (e.g. low SFTMix confidence, low LoBaSS learnability and high loss flag an example), fixed before seeing labels, so an AUROC below 0.5 means the score flags the clean examples.")
         {
-            scores, labels, labelField, columns, format, renames, orientation, output,
+            scores, labels, labelField, columns, format, renames, orientation, stratify, output,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -109,13 +110,16 @@ public static class EvalCommand
             var read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(renames)) };
             var byId = NoiseDetection.ReadLabels(labelsPath, read, parse.GetValue(labelField)!);
             var chosen = parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var results = NoiseDetection.Compute(table, tablePath, byId, labelsPath, chosen, NoiseDetection.ParseOrientations(parse.GetValue(orientation)));
+            var strata = parse.GetValue(stratify) is { } field ? NoiseDetection.ReadStrata(labelsPath, read, field) : null;
+            var results = NoiseDetection.Compute(table, tablePath, byId, labelsPath, chosen, NoiseDetection.ParseOrientations(parse.GetValue(orientation)), strata);
             var path = Path.Combine(parse.GetValue(output)!, NoiseDetection.FileName);
             NoiseDetection.Write(path, results);
             int width = Math.Max(6, results.Max(r => r.Column.Length));
-            Console.WriteLine($"{"score".PadRight(width)}  AUROC   orientation      positives  negatives");
+            var within = strata != null ? "  within " + parse.GetValue(stratify) : "";
+            Console.WriteLine($"{"score".PadRight(width)}  AUROC   orientation      positives  negatives{within}");
             foreach (var r in results)
-                Console.WriteLine($"{r.Column.PadRight(width)}  {NoiseDetection.Format(r.Auroc)}  {r.OrientationText,-15}  {r.Positives,9}  {r.Negatives,9}");
+                Console.WriteLine($"{r.Column.PadRight(width)}  {NoiseDetection.Format(r.Auroc)}  {r.OrientationText,-15}  {r.Positives,9}  {r.Negatives,9}" +
+                                  (strata != null ? $"  {NoiseDetection.Format(r.WithinAuroc)}" : ""));
             Console.WriteLine($"wrote {path}");
             return 0;
         }));

@@ -17,10 +17,10 @@ public sealed record SyntheticExample(string Id, string Task, string Prompt, str
 /// </summary>
 public static class SyntheticInstructions
 {
-    public static readonly string[] Tasks = ["first", "last", "repeat", "parity"];
+    public static readonly string[] Tasks = ["first", "last", "parity"];
 
     /// <summary>The tasks of the base model's pre-training text; the others it first meets in fine-tuning, where noise slows their learning.</summary>
-    public static readonly string[] PretrainTasks = ["first", "last", "repeat", "parity"];
+    public static readonly string[] PretrainTasks = ["first", "repeat", "parity"];
 
     // Two-syllable pseudo-words (14 consonants × 5 vowels, squared: 4,900 words), so that held-out
     // prompts are new words and a model must learn the rule rather than memorise answers.

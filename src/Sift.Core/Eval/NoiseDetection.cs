@@ -10,7 +10,9 @@ namespace Sift.Eval;
 /// <summary>One score column as a detector of the labelled (e.g. noisy) examples.</summary>
 /// <param name="Orientation">The end of the score its method flags, declared before seeing labels (<see cref="ScoreColumns.FlagsDoubtful"/>): +1 high, −1 low.</param>
 /// <param name="Excluded">Rows whose score is NaN, left out of the AUROC.</param>
-public sealed record DetectionResult(string Column, double Auroc, int Orientation, int Positives, int Negatives, int Excluded)
+/// <param name="WithinAuroc">With strata (e.g. the task or source of each example): the AUROC over positive–negative pairs of the
+/// same stratum only, so that strata whose scores sit at different levels do not count against the score; NaN without strata.</param>
+public sealed record DetectionResult(string Column, double Auroc, int Orientation, int Positives, int Negatives, int Excluded, double WithinAuroc = double.NaN)
 {
     public string OrientationText => Orientation > 0 ? "high = positive" : "low = positive";
 }
@@ -50,8 +52,9 @@ public static class NoiseDetection
 
     /// <param name="columns">Score columns to test; null: every score column of the table (those `sift score plot` plots).</param>
     /// <param name="orientations">Orientations of columns Sift does not know (or overrides), +1 high flags, −1 low flags.</param>
+    /// <param name="strata">Each example's stratum (see <see cref="ReadStrata"/>); null: no within-stratum AUROC.</param>
     public static List<DetectionResult> Compute(ScoreTable table, string tableSource, IReadOnlyDictionary<string, bool> labels, string labelsSource,
-        IReadOnlyList<string>? columns, IReadOnlyDictionary<string, int>? orientations = null)
+        IReadOnlyList<string>? columns, IReadOnlyDictionary<string, int>? orientations = null, IReadOnlyDictionary<string, string>? strata = null)
     {
         var chosen = columns is { Count: > 0 } ? columns : ScorePlots.HistogramColumns.Where(table.Has).ToList();
         if (chosen.Count == 0)
@@ -78,16 +81,43 @@ public static class NoiseDetection
             }
             if (positives == 0 || negatives == 0)
                 throw new SiftException($"{labelsSource}: the scored examples of '{column}' have {positives} positive and {negatives} negative labels; AUROC needs both");
-            results.Add(new DetectionResult(column, auroc, orientation, positives, negatives, excluded));
+            var within = strata == null ? double.NaN : WithinStrata(scores, isPositive, table.Ids.Select(id => strata[id]).ToArray(), orientation);
+            results.Add(new DetectionResult(column, auroc, orientation, positives, negatives, excluded, within));
         }
         return results;
+    }
+
+    /// <summary>AUROC over same-stratum pairs: each stratum's AUROC weighted by its positive × negative pair count.</summary>
+    private static double WithinStrata(double[] scores, bool[] isPositive, string[] strata, int orientation)
+    {
+        double weighted = 0, pairs = 0;
+        foreach (var group in Enumerable.Range(0, scores.Length).Where(i => !double.IsNaN(scores[i])).GroupBy(i => strata[i]))
+        {
+            var rows = group.ToArray();
+            long p = rows.Count(i => isPositive[i]), n = rows.Length - p;
+            if (p == 0 || n == 0) continue;
+            weighted += Auroc.Compute(rows.Select(i => scores[i]).ToArray(), rows.Select(i => isPositive[i]).ToArray(), orientation) * p * n;
+            pairs += (double)p * n;
+        }
+        return pairs > 0 ? weighted / pairs : double.NaN;
+    }
+
+    /// <summary>Each example's value of a field (e.g. task or source), as text.</summary>
+    public static Dictionary<string, string> ReadStrata(string path, DatasetOptions read, string field)
+    {
+        var strata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in DatasetReader.Read(path, read with { KeepFields = [field] }))
+            strata[c.Id] = c.Fields.TryGetValue(field, out var v)
+                ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()
+                : throw new SiftException($"{c.Source}: example '{c.Id}' has no field '{field}' to stratify by; every example needs it");
+        return strata;
     }
 
     public static void Write(string path, IReadOnlyList<DetectionResult> results) =>
         AtomicFile.WriteAllText(path, string.Concat(results.Select(r => new JsonObject
         {
             ["column"] = r.Column, ["auroc"] = r.Auroc, ["orientation"] = r.OrientationText, ["positives"] = r.Positives,
-            ["negatives"] = r.Negatives, ["excluded_nan"] = r.Excluded,
+            ["negatives"] = r.Negatives, ["excluded_nan"] = r.Excluded, ["auroc_within_strata"] = double.IsNaN(r.WithinAuroc) ? null : r.WithinAuroc,
         }.ToJsonString() + "\n")));
 
     public static List<DetectionResult> Read(string path)
@@ -110,7 +140,8 @@ public static class NoiseDetection
             }
             results.Add(new DetectionResult(Field<string>(o, "column", source), Field<double>(o, "auroc", source),
                 Field<string>(o, "orientation", source) == "low = positive" ? -1 : 1,
-                Field<int>(o, "positives", source), Field<int>(o, "negatives", source), Field<int>(o, "excluded_nan", source)));
+                Field<int>(o, "positives", source), Field<int>(o, "negatives", source), Field<int>(o, "excluded_nan", source),
+                o["auroc_within_strata"] is JsonValue w && w.TryGetValue<double>(out var within) ? within : double.NaN));
         }
         return results;
     }

@@ -3,17 +3,20 @@ using Sift.Eval;
 
 namespace Sift.Reports;
 
+/// <summary>One outcome's comparison: the oracle's and every other method's result, and how its numbers are written.</summary>
+public sealed record GapShareOutcome(string Outcome, ReportTable Table, List<string> Verdicts, GapShareResult Oracle, List<GapShareResult> Arms, Func<double, string> Format);
+
 /// <summary>The report's gap-share table: every method against the noisy baseline and the clean oracle, per paired outcome of `sift eval`.</summary>
 public static class GapShareSection
 {
     /// <summary>One table per outcome every method's runs have (exact match, response loss), or none when a method lacks per-example rows.</summary>
-    public static List<(string Outcome, ReportTable Table, List<string> Verdicts)> Build(List<SeedGroup> groups, string baseline, string oracle)
+    public static List<GapShareOutcome> Build(List<SeedGroup> groups, string baseline, string oracle)
     {
         if (groups.All(g => g.Method != oracle))
             throw new SiftException($"--oracle {oracle}: no such method; the methods are {string.Join(", ", groups.Select(g => g.Method))}");
         var evaluated = groups.Where(g => g.Runs.All(r => r.Eval?.ExamplesPath != null)).ToList();
         if (evaluated.All(g => g.Method != baseline) || evaluated.All(g => g.Method != oracle)) return [];
-        var tables = new List<(string, ReportTable, List<string>)>();
+        var tables = new List<GapShareOutcome>();
         foreach (var (field, label, higherIsBetter) in EvalExamples.Outcomes)
         {
             var arms = Outcomes(evaluated, field);
@@ -30,7 +33,8 @@ public static class GapShareSection
                 verdicts.Add($"{r.Method}: {r.Verdict} than {baseline} on {label}" + (r != o && !double.IsNaN(r.Share) ? $", recovering {Share(r.Share)} of the gap to {oracle}" : ""));
             }
             var unit = field == "match" ? " (%)" : "";
-            tables.Add((label, new ReportTable(["method", label + unit, $"vs {baseline}{unit} [95% CI]", $"share of {oracle}'s gap [95% CI]", "verdict"], rows), verdicts));
+            tables.Add(new GapShareOutcome(label, new ReportTable(["method", label + unit, $"vs {baseline}{unit} [95% CI]", $"share of {oracle}'s gap [95% CI]", "verdict"], rows),
+                verdicts, o, results, v => Signed(Num, v) + unit.Trim(' ', '(', ')')));
         }
         return tables;
     }

@@ -52,9 +52,8 @@ public static class RunReport
         var gaps = inputs.Oracle != null ? GapShareSection.Build(groups, inputs.Baseline!, inputs.Oracle) : [];
         if (gaps.Count > 0)
         {
-            var (outcome, _, verdicts) = gaps[0];
-            html.Heading("Summary").List(verdicts).Paragraph($"On {outcome} of each model's held-out answers; details under \"Share of the gap\".");
-            md.Append("## Summary\n\n").Append(string.Concat(verdicts.Select(v => $"- {v}\n"))).Append('\n');
+            html.Heading("Summary").List(gaps[0].Verdicts).Paragraph($"On {gaps[0].Outcome} of each model's held-out answers; details under \"Share of the gap\".");
+            md.Append("## Summary\n\n").Append(string.Concat(gaps[0].Verdicts.Select(v => $"- {v}\n"))).Append('\n');
         }
 
         var metrics = RunMetric.All.Where(m => runs.Any(r => m.Value(r) is not null)).ToList();
@@ -83,16 +82,21 @@ public static class RunReport
             Section(html, md, "Seed groups (mean ± sample std)", table, "Runs named METHOD-seedK form the group METHOD.");
         }
         if (inputs.Baseline != null) Verdicts(html, md, groups, metrics, inputs.Baseline);
-        foreach (var (outcome, table, _) in gaps)
-            Section(html, md, $"Share of the gap to {inputs.Oracle} on {outcome}", table, GapShare.Rule);
+        foreach (var gap in gaps)
+            Section(html, md, $"Share of the gap to {inputs.Oracle} on {gap.Outcome}", gap.Table, GapShare.Rule);
 
         Curves(html, trained);
         foreach (var (name, rows) in detections)
         {
-            var table = new ReportTable(["score", "AUROC", "orientation", "positives", "negatives", "NaN left out"],
-                rows.Select(r => (IReadOnlyList<string>)[r.Column, NoiseDetection.Format(r.Auroc), r.OrientationText,
+            bool within = rows.Any(r => !double.IsNaN(r.WithinAuroc));
+            var table = new ReportTable(["score", "AUROC", .. within ? new[] { "AUROC within strata" } : [], "flags when", "positives", "negatives", "NaN left out"],
+                rows.Select(r => (IReadOnlyList<string>)[r.Column, NoiseDetection.Format(r.Auroc), .. within ? new[] { NoiseDetection.Format(r.WithinAuroc) } : [],
+                    r.Orientation > 0 ? "high" : "low",
                     r.Positives.ToString(CultureInfo.InvariantCulture), r.Negatives.ToString(CultureInfo.InvariantCulture), r.Excluded.ToString(CultureInfo.InvariantCulture)]).ToList());
-            Section(html, md, $"Noise-detection AUROC ({name})", table, "Each score as a detector of the labelled examples, oriented so that 0.5 is chance and 1 is perfect.");
+            Section(html, md, $"Noise-detection AUROC ({name})", table,
+                "Each score as a detector of the labelled examples, read in the direction its method defines (fixed before seeing labels): " +
+                "0.5 is chance, 1 perfect, below 0.5 means the method ranks the labelled examples as its best." +
+                (within ? " Within strata: over pairs of examples of the same task or source only." : ""));
         }
         int index = 0;
         foreach (var path in inputs.ScoreTables)
@@ -106,6 +110,8 @@ public static class RunReport
         html.Save(htmlPath);
         var mdPath = Path.ChangeExtension(htmlPath, ".md");
         AtomicFile.WriteAllText(mdPath, md.ToString());
+        var verdict = ReportVerdict.Lines(gaps.FirstOrDefault(), inputs.Baseline, detections);
+        AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(htmlPath))!, ReportVerdict.FileName), string.Concat(verdict.Select(l => l + "\n")));
         return (Path.GetFullPath(htmlPath), Path.GetFullPath(mdPath));
     }
 

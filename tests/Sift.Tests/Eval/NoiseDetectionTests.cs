@@ -50,6 +50,12 @@ public class NoiseDetectionTests
         var declared = NoiseDetection.Compute(Table(ids, ("my_score", loss)), "s", labels, "l", ["my_score"], NoiseDetection.ParseOrientations("my_score=low"));
         Assert.Equal(0.125, declared[0].Auroc);
 
+        // Strata whose scores sit at different levels: task A (a, b clean at 10, 11; c noisy at 12), task B (d, f clean at 1, 2;
+        // e noisy at 3). Within each task the noisy example is highest (within-strata AUROC 1); pooled, e (3) loses to a and b: 6 of 8 pairs.
+        var strata = new Dictionary<string, string> { ["a"] = "A", ["b"] = "A", ["c"] = "A", ["d"] = "B", ["e"] = "B", ["f"] = "B" };
+        var leveled = NoiseDetection.Compute(Table(ids, ("loss", [2, 3, 1, 12, 11, 10])), "s", labels, "l", null, null, strata);
+        Assert.Equal((0.75, 1.0), (leveled[0].Auroc, leveled[0].WithinAuroc));
+
         // f's NaN leaves it out: c beats a, b, d; e beats a, d but not b -> 5 of 6 pairs.
         var chosen = NoiseDetection.Compute(Table(ids, ("loss", [double.NaN, 0.4, 0.3, 0.9, 0.5, 0.1])), "s", labels, "l", ["loss"]);
         Assert.Equal((5.0 / 6, 1, 3), (chosen[0].Auroc, chosen[0].Excluded, chosen[0].Negatives));
