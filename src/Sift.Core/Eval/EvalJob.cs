@@ -104,6 +104,9 @@ public static class EvalJob
             };
         }
 
+        // Multiple choice before generation: it takes one forward per choice, and a question it cannot score stops the run early.
+        if (questions != null) summary = summary with { MultipleChoice = MultipleChoiceEval.Run(model, tokenizer, template, s, questions, say) };
+
         var responder = new ChatResponder(model, tokenizer, template, s.StopStrings);
         if (tasks != null)
         {
@@ -164,7 +167,6 @@ public static class EvalJob
             WriteLines(Path.Combine(s.OutDir, EvalSummary.IfEvalFile), IfEvalRows(ifevalPrompts, responses, result));
             summary = summary with { Ifeval = ifeval };
         }
-        if (questions != null) summary = summary with { MultipleChoice = MultipleChoiceEval.Run(model, tokenizer, template, s, questions, say) };
         summary.Write(s.OutDir);
         return summary;
     }
