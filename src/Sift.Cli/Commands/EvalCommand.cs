@@ -8,7 +8,7 @@ using Sift.Training.Recipes;
 
 namespace Sift.Cli.Commands;
 
-/// <summary>`sift eval`: held-out loss, exact match of generated answers, IFEval checks; `sift eval auroc`: noise-detection AUROC of scores.</summary>
+/// <summary>`sift eval`: held-out loss, exact match of generated answers, IFEval checks, multiple-choice accuracy; `sift eval auroc`: noise-detection AUROC of scores.</summary>
 public static class EvalCommand
 {
     public static Command Create()
@@ -25,16 +25,21 @@ public static class EvalCommand
         var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the checkpoint's)" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
         var generate = new Option<bool>("--generate") { Description = "Answer each example's prompt (the conversation before its last assistant turn) greedily and compare with that turn" };
-        var matcher = new Option<string?>("--matcher") { Description = $"How --generate compares answers: {AnswerMatchers.Choices} (gsm8k: final numbers, the reference's after ####)" };
+        var matcher = new Option<string?>("--matcher") { Description = $"How --generate compares answers: {AnswerMatchers.Choices} (gsm8k: final numbers, the reference's after ####, compared as numbers; " +
+                                                                        "gsm8k-strict / gsm8k-flexible: lm-evaluation-harness's strict-match / flexible-extract; any gsm8k matcher reports both harness accuracies too)" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Longest generated answer, in tokens", DefaultValueFactory = _ => 256 };
         var stop = new Option<string[]>("--stop") { Description = "Also end an answer where this text appears (repeatable); EOS and the template's end of turn always end it" };
         var ifeval = new Option<string?>("--ifeval") { Description = "IFEval input_data.jsonl (key, prompt, instruction_id_list, kwargs): answer each prompt and check its instructions" };
-        var output = new Option<string?>("--out") { Description = "Output folder for eval.json, eval_examples.jsonl, ifeval_responses.jsonl (default: RUN/eval for RUN/model of a training run, else ./eval)" };
+        var multipleChoice = new Option<string?>("--multiple-choice") { Description = $"Multiple-choice questions, JSONL {MultipleChoiceQuestions.Layout}: log-likelihood accuracy acc and acc_norm as lm-evaluation-harness computes them" };
+        var choicePrompt = new Option<string>("--choice-prompt") { Description = $"How a question is put to the model: {MultipleChoicePrompts.Names} (mmlu: the harness's MMLU prompt, choices lettered, continuations \" A\"…; cloze: \"Question: …\\nAnswer:\", continuations \" <choice text>\")", DefaultValueFactory = _ => "mmlu" };
+        var choiceChat = new Option<bool>("--choice-chat") { Description = "Put each question through the chat template (user turn, generation prompt) instead of raw text; the choices then follow without a space" };
+        var output = new Option<string?>("--out") { Description = "Output folder for eval.json, eval_examples.jsonl, ifeval_responses.jsonl, multiple_choice.jsonl (default: RUN/eval for RUN/model of a training run, else ./eval)" };
 
         var command = new Command("eval", "Evaluate a model: held-out response loss, perplexity and token accuracy; exact match of greedy answers (--generate); " +
-                                          "IFEval instruction checks (--ifeval). Writes OUT/eval.json and per-example rows.")
+                                          "IFEval strict and loose accuracy (--ifeval); multiple-choice log-likelihood accuracy (--multiple-choice). Writes OUT/eval.json and per-example rows.")
         {
-            model, data, format, columns, skipInvalid, template, maxLength, lastTurn, batchSize, dtype, cacheDir, generate, matcher, maxNew, stop, ifeval, output,
+            model, data, format, columns, skipInvalid, template, maxLength, lastTurn, batchSize, dtype, cacheDir, generate, matcher, maxNew, stop, ifeval,
+            multipleChoice, choicePrompt, choiceChat, output,
         };
         command.Subcommands.Add(Auroc());
         command.SetAction(parse => CliErrors.Run(() =>
@@ -45,6 +50,10 @@ public static class EvalCommand
                 chosen = parse.GetValue(matcher) is { } name ? AnswerMatchers.Parse(name) : throw new SiftException($"--generate needs --matcher ({AnswerMatchers.Choices})");
             else if (parse.GetValue(matcher) != null)
                 throw new SiftException("--matcher compares generated answers; add --generate");
+            var mcPath = InputFiles.RequireIfGiven(parse.GetValue(multipleChoice), "--multiple-choice", "multiple-choice file");
+            var prompt = MultipleChoicePrompts.Parse(parse.GetValue(choicePrompt) ?? "mmlu");
+            if (mcPath == null && (parse.GetResult(choicePrompt) is { Implicit: false } || parse.GetValue(choiceChat)))
+                throw new SiftException("--choice-prompt and --choice-chat say how multiple-choice questions are asked; add --multiple-choice FILE");
             var outDir = parse.GetValue(output) ?? DefaultOut(modelDir);
             var summary = EvalJob.Run(new EvalSettings
             {
@@ -61,6 +70,9 @@ public static class EvalCommand
                 MaxNewTokens = parse.GetValue(maxNew),
                 StopStrings = parse.GetValue(stop) ?? [],
                 IfEvalPath = InputFiles.RequireIfGiven(parse.GetValue(ifeval), "--ifeval", "IFEval prompt file"),
+                MultipleChoicePath = mcPath,
+                ChoicePrompt = prompt,
+                ChoiceChat = parse.GetValue(choiceChat),
             }, Console.Error.WriteLine);
             Print(summary, outDir);
             return 0;
@@ -80,10 +92,15 @@ public static class EvalCommand
         if (s.EvalLoss is { } loss)
             Console.WriteLine($"eval_loss {loss:F4}  eval_perplexity {s.EvalPerplexity:F3}  eval_token_accuracy {s.EvalTokenAccuracy:P2}  ({s.Examples} examples, {s.Tokens} response tokens)");
         if (s.Generation is { } g)
-            Console.WriteLine($"exact_match ({g.Matcher}) {g.ExactMatch:P2}  ({g.Matched}/{g.Examples}; {g.GeneratedTokens} tokens in {g.Seconds:F1}s, {g.TokensPerSecond:F1} generated tok/s)");
+            Console.WriteLine($"exact_match ({g.Matcher}) {g.ExactMatch:P2}  ({g.Matched}/{g.Examples}; {g.GeneratedTokens} tokens in {g.Seconds:F1}s, {g.TokensPerSecond:F1} generated tok/s)" +
+                              (g.Gsm8k is { } h ? $"\ngsm8k strict_match {h.StrictMatch:P2} ({h.StrictMatched}/{g.Examples})  flexible_extract {h.FlexibleExtract:P2} ({h.FlexibleMatched}/{g.Examples})" : ""));
         if (s.Ifeval is { } i)
-            Console.WriteLine($"ifeval prompt_strict_accuracy {i.PromptStrictAccuracy:P2} ({i.PromptsScored} prompts)  instruction_strict_accuracy {i.InstructionStrictAccuracy:P2} ({i.InstructionsScored} instructions)" +
+            Console.WriteLine($"ifeval prompt_strict_accuracy {i.PromptStrictAccuracy:P2}  prompt_loose_accuracy {i.PromptLooseAccuracy:P2} ({i.PromptsScored} prompts)  " +
+                              $"instruction_strict_accuracy {i.InstructionStrictAccuracy:P2}  instruction_loose_accuracy {i.InstructionLooseAccuracy:P2} ({i.InstructionsScored} instructions)" +
                               (i.Unsupported.Count > 0 ? $"  unsupported, not scored: {string.Join(", ", i.Unsupported.Select(kv => $"{kv.Key} x{kv.Value}"))}" : ""));
+        if (s.MultipleChoice is { } mc)
+            Console.WriteLine($"multiple_choice acc {mc.Acc:P2} ({mc.Correct}/{mc.Questions})  acc_norm {mc.AccNorm:P2} ({mc.CorrectNorm}/{mc.Questions})  " +
+                              $"(prompt {mc.Prompt}{(mc.ChatTemplate ? ", chat template" : "")}{(mc.Truncated > 0 ? $", {mc.Truncated} contexts truncated" : "")})");
         Console.WriteLine($"wrote {Path.Combine(outDir, EvalSummary.FileName)}");
     }
 

@@ -35,24 +35,32 @@ public sealed record EvalSettings
     public IReadOnlyList<string> StopStrings { get; init; } = [];
     /// <summary>IFEval input_data.jsonl: generate a response per prompt and check its instructions.</summary>
     public string? IfEvalPath { get; init; }
+    /// <summary>Multiple-choice questions (<see cref="MultipleChoiceQuestions"/>): log-likelihood accuracy acc and acc_norm.</summary>
+    public string? MultipleChoicePath { get; init; }
+    public ChoicePrompt ChoicePrompt { get; init; } = ChoicePrompt.Mmlu;
+    /// <summary>Put each question through the chat template (as a user turn, with the generation prompt) instead of scoring raw text.</summary>
+    public bool ChoiceChat { get; init; }
 }
 
 /// <summary>
 /// `sift eval`: one model on held-out data (teacher-forced response loss through
-/// <see cref="Evaluator"/>; with a matcher, greedy answers compared with the reference answers) and
-/// on IFEval prompts. Writes OUT/eval.json, OUT/eval_examples.jsonl and OUT/ifeval_responses.jsonl atomically.
+/// <see cref="Evaluator"/>; with a matcher, greedy answers compared with the reference answers), on
+/// IFEval prompts and on multiple-choice questions. Writes OUT/eval.json, OUT/eval_examples.jsonl,
+/// OUT/ifeval_responses.jsonl and OUT/multiple_choice.jsonl atomically.
 /// </summary>
 public static class EvalJob
 {
     public static EvalSummary Run(EvalSettings s, Action<string> say)
     {
-        if (s.DataPath == null && s.IfEvalPath == null) throw new SiftException("nothing to evaluate: give --data FILE (held-out examples), --ifeval FILE, or both");
+        if (s.DataPath == null && s.IfEvalPath == null && s.MultipleChoicePath == null)
+            throw new SiftException("nothing to evaluate: give --data FILE (held-out examples), --ifeval FILE, --multiple-choice FILE, or several");
         if (s.Matcher != null && s.DataPath == null) throw new SiftException("--generate compares answers with the references of --data; give --data FILE");
         if (s.BatchSize < 1) throw new SiftException($"--batch-size must be at least 1, got {s.BatchSize}");
         if (s.MaxNewTokens < 1) throw new SiftException($"--max-new-tokens must be at least 1, got {s.MaxNewTokens}");
         if (!Directory.Exists(s.Model)) throw new SiftException($"{s.Model}: model folder not found; give a folder in Hugging Face layout (config.json, *.safetensors, tokenizer files), e.g. RUN/model of `sift train`");
         var ifevalPrompts = s.IfEvalPath != null ? IfEvalPrompts.Read(s.IfEvalPath) : null;
         var tasks = s.Matcher != null ? ReadTasks(s.DataPath!, s.Read) : null;
+        var questions = s.MultipleChoicePath != null ? MultipleChoiceQuestions.Read(s.MultipleChoicePath) : null;
 
         var tokenizer = ModelTokenizer.Load(s.Model);
         var template = ChatTemplate.ForModel(s.Model, s.Template);
@@ -96,6 +104,9 @@ public static class EvalJob
             };
         }
 
+        // Multiple choice before generation: it takes one forward per choice, and a question it cannot score stops the run early.
+        if (questions != null) summary = summary with { MultipleChoice = MultipleChoiceEval.Run(model, tokenizer, template, s, questions, say) };
+
         var responder = new ChatResponder(model, tokenizer, template, s.StopStrings);
         if (tasks != null)
         {
@@ -104,7 +115,8 @@ public static class EvalJob
             var responses = responder.Respond(tasks.Select(t => t.Prompt).ToList(), s.MaxNewTokens, s.BatchSize,
                 done => say($"generated {done}/{tasks.Count} ({clock.Elapsed.TotalSeconds:F0}s)"));
             double seconds = clock.Elapsed.TotalSeconds;
-            int matched = 0;
+            int matched = 0, strictMatched = 0, flexibleMatched = 0;
+            bool gsm8k = AnswerMatchers.IsGsm8k(matcher);
             for (int i = 0; i < tasks.Count; i++)
             {
                 var text = responses[i].Text;
@@ -115,6 +127,16 @@ public static class EvalJob
                 row["reference"] = tasks[i].Reference;
                 row["match"] = match;
                 row["generated_tokens"] = responses[i].GeneratedTokens;
+                if (!gsm8k) continue;
+                // lm-evaluation-harness's two GSM8K readings of the same answer (a prompt with no answer matches neither).
+                bool strict = text != null && Gsm8kAnswers.StrictMatch(text, tasks[i].Reference);
+                bool flexible = text != null && Gsm8kAnswers.FlexibleMatch(text, tasks[i].Reference);
+                strictMatched += strict ? 1 : 0;
+                flexibleMatched += flexible ? 1 : 0;
+                row["strict_extracted"] = text == null ? null : Gsm8kAnswers.Strict(text);
+                row["strict_match"] = strict;
+                row["flexible_extracted"] = text == null ? null : Gsm8kAnswers.Flexible(text);
+                row["flexible_match"] = flexible;
             }
             long generated = responses.Sum(r => (long)r.GeneratedTokens);
             var generation = new GenerationSummary
@@ -122,6 +144,11 @@ public static class EvalJob
                 Matcher = AnswerMatchers.Name(matcher), MaxNewTokens = s.MaxNewTokens, Examples = tasks.Count, Matched = matched,
                 ExactMatch = tasks.Count == 0 ? null : (double)matched / tasks.Count, NotGenerated = responses.Count(r => r.Text == null),
                 GeneratedTokens = generated, Seconds = seconds, TokensPerSecond = generated / Math.Max(seconds, 1e-9), BatchSize = s.BatchSize,
+                Gsm8k = !gsm8k || tasks.Count == 0 ? null : new Gsm8kSummary
+                {
+                    StrictMatch = (double)strictMatched / tasks.Count, StrictMatched = strictMatched,
+                    FlexibleExtract = (double)flexibleMatched / tasks.Count, FlexibleMatched = flexibleMatched,
+                },
             };
             // The results themselves are the caller's to print (once, on stdout); only this warning is said here.
             if (generation.NotGenerated > 0) say($"note: {generation.NotGenerated} prompts fill the model's context and count as not matched");
@@ -166,11 +193,15 @@ public static class EvalJob
         PromptStrictAccuracy = EvalSummary.Finite(r.PromptAccuracy), PromptsScored = r.PromptsScored, PromptsWithUnsupported = r.PromptsWithUnsupported,
         PromptsNotGenerated = r.PromptsNotGenerated,
         InstructionStrictAccuracy = EvalSummary.Finite(r.InstructionAccuracy), InstructionsScored = r.InstructionsScored,
+        PromptLooseAccuracy = EvalSummary.Finite(r.PromptLooseAccuracy), InstructionLooseAccuracy = EvalSummary.Finite(r.InstructionLooseAccuracy),
         Unsupported = r.Unsupported.ToDictionary(), GeneratedTokens = tokens, Seconds = seconds,
-        PerInstruction = r.PerInstruction.ToDictionary(i => i.Id, i => new InstructionSummary(i.Count, i.Followed, EvalSummary.Finite(i.Accuracy))),
+        PerInstruction = r.PerInstruction.ToDictionary(i => i.Id, i => new InstructionSummary(i.Count, i.Followed, EvalSummary.Finite(i.Accuracy), i.FollowedLoose, EvalSummary.Finite(i.LooseAccuracy))),
     };
 
-    /// <summary>IFEval's own output fields: prompt, response, instruction_id_list, follow_instruction_list (null = unsupported), follow_all_instructions.</summary>
+    /// <summary>
+    /// IFEval's own output fields: prompt, response, instruction_id_list, follow_instruction_list (null = unsupported),
+    /// follow_all_instructions; the loose verdicts (IFEval's second output file) beside them with the suffix _loose.
+    /// </summary>
     private static IEnumerable<JsonObject> IfEvalRows(IReadOnlyList<IfEvalPrompt> prompts, IReadOnlyList<ChatResponse> responses, IfEvalResult result)
     {
         var scored = result.Prompts.ToDictionary(p => p.Key, StringComparer.Ordinal);
@@ -182,13 +213,17 @@ public static class EvalJob
             {
                 ["key"] = p.Key, ["prompt"] = p.Prompt, ["response"] = responses[i].Text,
                 ["instruction_id_list"] = new JsonArray(p.InstructionIds.Select(id => (JsonNode?)id).ToArray()),
-                ["follow_instruction_list"] = checks == null ? null : new JsonArray(checks.Followed.Select(f => (JsonNode?)(f is bool b ? JsonValue.Create(b) : null)).ToArray()),
+                ["follow_instruction_list"] = checks == null ? null : Verdicts(checks.Followed),
                 ["follow_all_instructions"] = checks?.FollowedAll,
+                ["follow_instruction_list_loose"] = checks == null ? null : Verdicts(checks.FollowedLoose),
+                ["follow_all_instructions_loose"] = checks?.FollowedAllLoose,
             };
         }
     }
 
-    private static void WriteLines(string path, IEnumerable<JsonObject> rows) => AtomicFile.Write(path, stream =>
+    private static JsonArray Verdicts(IReadOnlyList<bool?> followed) => new(followed.Select(f => (JsonNode?)(f is bool b ? JsonValue.Create(b) : null)).ToArray());
+
+    internal static void WriteLines(string path, IEnumerable<JsonObject> rows) => AtomicFile.Write(path, stream =>
     {
         using var writer = new StreamWriter(stream, leaveOpen: true);
         var options = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

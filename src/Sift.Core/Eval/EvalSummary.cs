@@ -14,6 +14,7 @@ public sealed record EvalSummary
     public const string FileName = "eval.json";
     public const string ExamplesFile = "eval_examples.jsonl";
     public const string IfEvalFile = "ifeval_responses.jsonl";
+    public const string MultipleChoiceFile = "multiple_choice.jsonl";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -38,6 +39,7 @@ public sealed record EvalSummary
     public double? EvalTokenAccuracy { get; init; }
     public GenerationSummary? Generation { get; init; }
     public IfEvalSummary? Ifeval { get; init; }
+    public MultipleChoiceSummary? MultipleChoice { get; init; }
     /// <summary>Where the per-example rows (eval_examples.jsonl) of a summary read from disk are, when they exist.</summary>
     [JsonIgnore] public string? ExamplesPath { get; init; }
 
@@ -77,9 +79,39 @@ public sealed record GenerationSummary
     public double Seconds { get; init; }
     public double TokensPerSecond { get; init; }
     public int BatchSize { get; init; }
+    /// <summary>With a GSM8K matcher: lm-evaluation-harness's two GSM8K accuracies of the same answers.</summary>
+    public Gsm8kSummary? Gsm8k { get; init; }
 }
 
-/// <summary>IFEval strict accuracy per prompt and per instruction (see <see cref="IfEvalResult"/>).</summary>
+/// <summary>lm-evaluation-harness's GSM8K exact match under its strict-match and flexible-extract filters (<see cref="Gsm8kAnswers"/>).</summary>
+public sealed record Gsm8kSummary
+{
+    public double? StrictMatch { get; init; }
+    public int StrictMatched { get; init; }
+    public double? FlexibleExtract { get; init; }
+    public int FlexibleMatched { get; init; }
+}
+
+/// <summary>Multiple-choice log-likelihood accuracy (<see cref="MultipleChoiceScoring"/>).</summary>
+public sealed record MultipleChoiceSummary
+{
+    public required string File { get; init; }
+    public string? FileSha256 { get; init; }
+    /// <summary>"mmlu" or "cloze" (<see cref="ChoicePrompt"/>).</summary>
+    public required string Prompt { get; init; }
+    /// <summary>Whether the context went through the chat template (no delimiter before the choices then).</summary>
+    public bool ChatTemplate { get; init; }
+    public int Questions { get; init; }
+    public int Correct { get; init; }
+    public int CorrectNorm { get; init; }
+    public double? Acc { get; init; }
+    public double? AccNorm { get; init; }
+    /// <summary>Questions whose context lost its first tokens to fit the model's context window.</summary>
+    public int Truncated { get; init; }
+    public double Seconds { get; init; }
+}
+
+/// <summary>IFEval strict and loose accuracy per prompt and per instruction (see <see cref="IfEvalResult"/>).</summary>
 public sealed record IfEvalSummary
 {
     public required string File { get; init; }
@@ -89,6 +121,8 @@ public sealed record IfEvalSummary
     public int PromptsWithUnsupported { get; init; }
     public int PromptsNotGenerated { get; init; }
     public double? InstructionStrictAccuracy { get; init; }
+    public double? PromptLooseAccuracy { get; init; }
+    public double? InstructionLooseAccuracy { get; init; }
     public int InstructionsScored { get; init; }
     public Dictionary<string, int> Unsupported { get; init; } = [];
     public Dictionary<string, InstructionSummary> PerInstruction { get; init; } = [];
@@ -96,4 +130,4 @@ public sealed record IfEvalSummary
     public double Seconds { get; init; }
 }
 
-public sealed record InstructionSummary(int Count, int Followed, double? Accuracy);
+public sealed record InstructionSummary(int Count, int Followed, double? Accuracy, int FollowedLoose = 0, double? LooseAccuracy = null);

@@ -37,8 +37,14 @@ public sealed record RunMetric(string Label, Func<RunHistory, double?> Value, Me
         new("perplexity", r => r.Eval?.EvalPerplexity, MetricFormat.Plain, false, false, "sift eval perplexity"),
         new("token accuracy", r => r.Eval?.EvalTokenAccuracy, MetricFormat.Percent, true, true, "sift eval token accuracy"),
         new("exact match", r => r.Eval?.Generation?.ExactMatch, MetricFormat.Percent, true, true),
-        new("IFEval prompt acc", r => r.Eval?.Ifeval?.PromptStrictAccuracy, MetricFormat.Percent, true, true),
-        new("IFEval instruction acc", r => r.Eval?.Ifeval?.InstructionStrictAccuracy, MetricFormat.Percent, true, true),
+        new("GSM8K strict", r => r.Eval?.Generation?.Gsm8k?.StrictMatch, MetricFormat.Percent, true, true),
+        new("GSM8K flexible", r => r.Eval?.Generation?.Gsm8k?.FlexibleExtract, MetricFormat.Percent, true, true),
+        new("IFEval prompt strict", r => r.Eval?.Ifeval?.PromptStrictAccuracy, MetricFormat.Percent, true, true),
+        new("IFEval prompt loose", r => r.Eval?.Ifeval?.PromptLooseAccuracy, MetricFormat.Percent, true, true),
+        new("IFEval instruction strict", r => r.Eval?.Ifeval?.InstructionStrictAccuracy, MetricFormat.Percent, true, true),
+        new("IFEval instruction loose", r => r.Eval?.Ifeval?.InstructionLooseAccuracy, MetricFormat.Percent, true, true),
+        new("MC acc", r => r.Eval?.MultipleChoice?.Acc, MetricFormat.Percent, true, true),
+        new("MC acc_norm", r => r.Eval?.MultipleChoice?.AccNorm, MetricFormat.Percent, true, true),
     ];
 
     public static IEnumerable<RunMetric> All => Training.Concat(Evaluation);

@@ -127,9 +127,14 @@ public static class RunReport
         var note = $"`sift eval` of each model: response loss, perplexity and token accuracy on {Names(evals.Select(e => e.Data))}";
         if (evals.Select(e => e.Generation?.Matcher).OfType<string>().Distinct().ToList() is { Count: > 0 } matchers)
             note += $"; exact match of greedy answers ({string.Join(", ", matchers)} matcher)";
+        if (evals.Any(e => e.Generation?.Gsm8k != null))
+            note += "; GSM8K strict / flexible: lm-evaluation-harness's strict-match and flexible-extract readings of the same answers";
         if (evals.Any(e => e.Ifeval != null))
-            note += $"; IFEval strict accuracy on {Names(evals.Select(e => e.Ifeval?.File))}, prompts with unsupported instructions left out " +
+            note += $"; IFEval strict and loose accuracy on {Names(evals.Select(e => e.Ifeval?.File))}, prompts with unsupported instructions left out " +
                     $"({string.Join(", ", evals.Select(e => e.Ifeval?.PromptsWithUnsupported).OfType<int>().Distinct())})";
+        if (evals.Select(e => e.MultipleChoice).OfType<MultipleChoiceSummary>().ToList() is { Count: > 0 } mc)
+            note += $"; multiple-choice log-likelihood acc and acc_norm (length-normalized) on {Names(mc.Select(m => m.File))} " +
+                    $"({string.Join(", ", mc.Select(m => m.Prompt + (m.ChatTemplate ? " prompt, chat template" : " prompt")).Distinct())})";
         return note + ".";
     }
 

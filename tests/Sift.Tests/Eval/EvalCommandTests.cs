@@ -139,6 +139,47 @@ public class EvalCommandTests
     }
 
     [Fact]
+    public void Gsm8kMatchersAlsoReportTheHarnessStrictAndFlexibleReadings()
+    {
+        var (model, _, dir) = Fixture();
+        // References alternate a number and the harness's fallback "[invalid]": as in lm-evaluation-harness, an
+        // answer the filter cannot read is "[invalid]" too and so matches such a reference.
+        var data = Path.Combine(dir, "gsm8k.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 4).Select(i => new JsonObject
+        {
+            ["question"] = $"What is {i} + {i}?", ["answer"] = i % 2 == 0 ? $"{i} + {i} = <<{i}+{i}={2 * i}>>{2 * i}\n#### {2 * i}" : "#### [invalid]",
+        }.ToJsonString()));
+        var outDir = Path.Combine(dir, "gsm8k");
+        var (code, stdout, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--columns", "prompt=question,response=answer", "--generate",
+            "--matcher", "gsm8k-strict", "--max-new-tokens", "6", "--max-length", "64", "--out", outDir);
+        Assert.True(code == 0, err);
+        var rows = Lines(Path.Combine(outDir, EvalSummary.ExamplesFile));
+        foreach (var row in rows)
+        {
+            var (generated, reference) = (row["generated"]!.GetValue<string>(), row["reference"]!.GetValue<string>());
+            Assert.Equal(Gsm8kAnswers.Strict(generated), row["strict_extracted"]!.GetValue<string>());
+            Assert.Equal(Gsm8kAnswers.Flexible(generated), row["flexible_extracted"]!.GetValue<string>());
+            Assert.Equal(Gsm8kAnswers.StrictMatch(generated, reference), row["strict_match"]!.GetValue<bool>());
+            Assert.Equal(Gsm8kAnswers.FlexibleMatch(generated, reference), row["flexible_match"]!.GetValue<bool>());
+            Assert.Equal(row["strict_match"]!.GetValue<bool>(), row["match"]!.GetValue<bool>()); // the chosen matcher is strict-match
+        }
+        var generation = EvalSummary.Read(outDir).Generation!;
+        Assert.Equal("gsm8k-strict", generation.Matcher);
+        int strict = rows.Count(r => r["strict_match"]!.GetValue<bool>()), flexible = rows.Count(r => r["flexible_match"]!.GetValue<bool>());
+        Assert.Equal((strict, flexible), (generation.Gsm8k!.StrictMatched, generation.Gsm8k.FlexibleMatched));
+        Assert.Equal((strict / 4.0, flexible / 4.0, strict / 4.0), (generation.Gsm8k.StrictMatch, generation.Gsm8k.FlexibleExtract, generation.ExactMatch));
+        Assert.InRange(strict, 1, 4); // the random model writes no "#### N", so the "[invalid]" references match
+        Assert.Contains($"gsm8k strict_match {generation.Gsm8k.StrictMatch:P2} ({strict}/4)  flexible_extract {generation.Gsm8k.FlexibleExtract:P2} ({flexible}/4)", stdout);
+
+        // Other matchers leave the harness's readings out.
+        (code, _, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--columns", "prompt=question,response=answer", "--generate",
+            "--matcher", "exact", "--max-new-tokens", "2", "--max-length", "64", "--out", Path.Combine(dir, "exact"));
+        Assert.True(code == 0, err);
+        Assert.Null(EvalSummary.Read(Path.Combine(dir, "exact")).Generation!.Gsm8k);
+        Assert.DoesNotContain("strict_match", File.ReadAllText(Path.Combine(dir, "exact", EvalSummary.ExamplesFile)));
+    }
+
+    [Fact]
     public void IfEvalWritesPerPromptChecksAndCountsUnsupportedInstructions()
     {
         var (model, _, dir) = Fixture();
@@ -155,6 +196,7 @@ public class EvalCommandTests
         var ifeval = EvalSummary.Read(outDir).Ifeval!;
         Assert.Equal((2, 1, 1), (ifeval.Prompts, ifeval.PromptsScored, ifeval.PromptsWithUnsupported));
         Assert.Equal(0.0, ifeval.PromptStrictAccuracy); // 5 tokens are never 1000 words
+        Assert.Equal(0.0, ifeval.PromptLooseAccuracy);
         Assert.Equal(new Dictionary<string, int> { ["language:response_language"] = 1 }, ifeval.Unsupported);
         var rows = Lines(Path.Combine(outDir, EvalSummary.IfEvalFile));
         Assert.Equal(["7", "8"], rows.Select(r => r["key"]!.GetValue<string>()));
@@ -163,6 +205,12 @@ public class EvalCommandTests
         Assert.Null(rows[0]["follow_instruction_list"]![1]);
         Assert.Null(rows[0]["follow_all_instructions"]);
         Assert.False(rows[1]["follow_all_instructions"]!.GetValue<bool>());
+        // The loose verdict of the comma rule: the response or one of its variants without a line or '*' has no comma.
+        var loose = IfEvalVerdicts.Loose("punctuation:no_comma", response, JsonDocument.Parse("{}").RootElement);
+        Assert.Equal(loose, rows[0]["follow_instruction_list_loose"]![0]!.GetValue<bool>());
+        Assert.Null(rows[0]["follow_all_instructions_loose"]);
+        Assert.False(rows[1]["follow_all_instructions_loose"]!.GetValue<bool>());
+        Assert.Contains("prompt_loose_accuracy", stdout);
     }
 
     [Fact]
@@ -176,11 +224,11 @@ public class EvalCommandTests
 
         (code, _, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--generate", "--matcher", "fuzzy");
         Assert.Equal(1, code);
-        Assert.Equal("error: unknown matcher 'fuzzy'; choose one of gsm8k, exact, contains", err.Trim());
+        Assert.Equal("error: unknown matcher 'fuzzy'; choose one of gsm8k, gsm8k-strict, gsm8k-flexible, exact, contains", err.Trim());
 
         (code, _, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--generate");
         Assert.Equal(1, code);
-        Assert.Contains("--generate needs --matcher (gsm8k, exact, contains)", err);
+        Assert.Contains("--generate needs --matcher (gsm8k, gsm8k-strict, gsm8k-flexible, exact, contains)", err);
 
         var questions = Path.Combine(dir, "questions.jsonl");
         File.WriteAllLines(questions, ["""{"messages": [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4"}]}""",

@@ -43,6 +43,27 @@ public class IfEvalScoringTests
     }
 
     [Fact]
+    public void LooseAccuracyAlsoAcceptsTheResponseWithoutItsFirstLine()
+    {
+        var result = IfEvalResult.Score(Prompts(),
+        [
+            "Sure, here it is\ncats are soft",     // strict: a comma and a capital; loose: "cats are soft" follows both
+            "Apple, banana. Done.",                  // followed either way
+            "<<Titel>> Hallo",                       // language unsupported: prompt not scored
+            "hi [name]",                             // one placeholder of two either way
+        ]);
+        Assert.Equal([false, false], result.Prompts[0].Followed);
+        Assert.Equal([true, true], result.Prompts[0].FollowedLoose);
+        Assert.Equal(1.0 / 3, result.PromptAccuracy, 12);
+        Assert.Equal(2.0 / 3, result.PromptLooseAccuracy, 12);
+        Assert.Equal(3.0 / 6, result.InstructionAccuracy, 12);
+        Assert.Equal(5.0 / 6, result.InstructionLooseAccuracy, 12);
+        var lowercase = result.PerInstruction.Single(s => s.Id == "change_case:english_lowercase");
+        Assert.Equal((1, 0, 1), (lowercase.Count, lowercase.Followed, lowercase.FollowedLoose));
+        Assert.Null(result.Prompts[2].FollowedAllLoose);
+    }
+
+    [Fact]
     public void APromptWithoutAResponseIsCountedNotScored()
     {
         var result = IfEvalResult.Score(Prompts(), ["no commas here", null, "<<T>>", "[a] [b]"]);

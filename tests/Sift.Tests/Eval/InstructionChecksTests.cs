@@ -50,8 +50,63 @@ public class InstructionChecksTests
     [InlineData("combination:two_responses", "first******second", "{}", true)]
     [InlineData("combination:two_responses", "same******same", "{}", false)]
     [InlineData("detectable_format:constrained_response", "My answer is yes.", "{}", true)]
+    // Python's case tests on letters outside A-Z: circled letters are cased, a titlecase letter is neither case.
+    [InlineData("change_case:english_lowercase", "\u24d0 b", "{}", true)]
+    [InlineData("change_case:english_capital", "\u24b6 B", "{}", true)]
+    [InlineData("change_case:english_lowercase", "\u01c5 a", "{}", false)]
     public void HandCheckedCases(string id, string response, string kwargs, bool expected) =>
         Assert.Equal(expected, Check(id, response, kwargs));
+
+    /// <summary>
+    /// Cases where Sift's rules used to differ from the IFEval reference implementation's
+    /// check_following; each expected verdict is what the reference's code gives for the string.
+    /// </summary>
+    [Theory]
+    // title: the reference strips every '<' and '>' from the match before testing it is not empty.
+    [InlineData("detectable_format:title", "<<<>>>", "{}", false)]
+    // number_words: Python's \w has no combining marks (two words here) but takes every number (½).
+    [InlineData("length_constraints:number_words", "re\u0301sume\u0301", "{\"relation\":\"at least\",\"num_words\":2}", true)]
+    [InlineData("length_constraints:number_words", "x \u00bd", "{\"relation\":\"at least\",\"num_words\":2}", true)]
+    // keywords: stripped (frequency) and read as regular expressions (all three).
+    [InlineData("keywords:frequency", "AI, AI and AI", "{\"keyword\":\" AI \",\"frequency\":3,\"relation\":\"at least\"}", true)]
+    [InlineData("keywords:existence", "The color red", "{\"keywords\":[\"colou?r\"]}", true)]
+    [InlineData("keywords:forbidden_words", "a cats life", "{\"forbidden_words\":[\"cat.\"]}", false)]
+    // Python's islower()/isupper(): at least one cased character, none of the other case.
+    [InlineData("change_case:english_lowercase", "123 !!!", "{}", false)]
+    [InlineData("change_case:english_capital", "123", "{}", false)]
+    [InlineData("change_case:english_capital", "STRASSE \u00df", "{}", false)]
+    // end_checker: the stripped response also loses its surrounding double quotes.
+    [InlineData("startend:end_checker", "\"Thanks. Any other questions?\"", "{\"end_phrase\":\"Any other questions?\"}", true)]
+    // nth_paragraph_first_word: the nth part of the split counts empty parts; the word is cut at the first . , ? ! ' " only.
+    [InlineData("length_constraints:nth_paragraph_first_word", "\n\nFirst para\n\nSecond", "{\"num_paragraphs\":2,\"nth_paragraph\":1,\"first_word\":\"first\"}", false)]
+    [InlineData("length_constraints:nth_paragraph_first_word", "Hello-world again\n\nB", "{\"num_paragraphs\":2,\"nth_paragraph\":1,\"first_word\":\"hello-world\"}", true)]
+    [InlineData("length_constraints:nth_paragraph_first_word", "don't stop\n\nx", "{\"num_paragraphs\":2,\"nth_paragraph\":1,\"first_word\":\"don\"}", true)]
+    // json_format: the four fences are removed one after another, not just the first that matches.
+    [InlineData("detectable_format:json_format", "```json```{\"a\": 1}", "{}", true)]
+    // json_format: Python's json.loads also takes the constants NaN, Infinity and -Infinity as values, and nothing around them.
+    [InlineData("detectable_format:json_format", "NaN", "{}", true)]
+    [InlineData("detectable_format:json_format", "{\"a\": [NaN, Infinity, -Infinity]}", "{}", true)]
+    [InlineData("detectable_format:json_format", "[1,NaN]", "{}", true)]
+    [InlineData("detectable_format:json_format", "{\"NaN\": \"NaN\"}", "{}", true)]
+    [InlineData("detectable_format:json_format", "nan", "{}", false)]
+    [InlineData("detectable_format:json_format", "-NaN", "{}", false)]
+    [InlineData("detectable_format:json_format", "NaN.5", "{}", false)]
+    [InlineData("detectable_format:json_format", "1NaN", "{}", false)]
+    [InlineData("detectable_format:json_format", "[NaN1]", "{}", false)]
+    [InlineData("detectable_format:json_format", "Infinityx", "{}", false)]
+    // multiple_sections: the splitter is stripped and put into the pattern as it is.
+    [InlineData("detectable_format:multiple_sections", "Section 1\na\nSection 2\nb", "{\"section_spliter\":\" Section \",\"num_sections\":2}", true)]
+    // postscript: a marker other than P.S. and P.P.S goes into the pattern as it is ('.' is any character).
+    [InlineData("detectable_content:postscript", "Hi.\nPXPXPXS more", "{\"postscript_marker\":\"P.P.P.S\"}", true)]
+    public void AgreesWithTheReferenceWhereSiftUsedToDiffer(string id, string response, string kwargs, bool expected) =>
+        Assert.Equal(expected, Check(id, response, kwargs));
+
+    [Fact]
+    public void AKeywordThatIsNoRegularExpressionNamesTheInstruction()
+    {
+        var e = Assert.Throws<SiftException>(() => Check("keywords:existence", "C++ rocks", "{\"keywords\":[\"C++\"]}"));
+        Assert.StartsWith("instruction 'keywords:existence': IFEval reads this argument as a regular expression, and \"C++\" is not one", e.Message);
+    }
 
     [Fact]
     public void EveryIfevalInstructionIsSupportedExceptLanguageDetection()

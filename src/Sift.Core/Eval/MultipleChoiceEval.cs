@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Sift.IO;
+using Sift.Models;
+using Sift.Pipeline;
+using Sift.Scoring;
+using Sift.Text;
+using Sift.Text.Templates;
+
+namespace Sift.Eval;
+
+/// <summary>The multiple-choice part of `sift eval`: scores every question and writes OUT/multiple_choice.jsonl.</summary>
+internal static class MultipleChoiceEval
+{
+    public static MultipleChoiceSummary Run(CausalLM model, ModelTokenizer tokenizer, ChatTemplate template, EvalSettings s,
+        IReadOnlyList<MultipleChoiceQuestion> questions, Action<string> say)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastSaid = TimeSpan.Zero;
+        var results = MultipleChoiceScoring.Score(model, tokenizer, s.ChoiceChat ? template : null, questions, s.ChoicePrompt,
+            new ScoringOptions { BatchSize = s.BatchSize }, (done, total) =>
+            {
+                if (done < total && clock.Elapsed - lastSaid < TimeSpan.FromSeconds(10)) return;
+                lastSaid = clock.Elapsed;
+                say($"multiple choice: scored {done}/{total} continuations ({clock.Elapsed.TotalSeconds:F0}s)");
+            });
+        EvalJob.WriteLines(Path.Combine(s.OutDir, EvalSummary.MultipleChoiceFile), results.Select(Row));
+        int correct = results.Count(r => r.Acc), correctNorm = results.Count(r => r.AccNorm);
+        int truncated = results.Count(r => r.Truncated);
+        if (truncated > 0) say($"note: {truncated} multiple-choice contexts were cut from the left to fit the model's {model.Config.MaxPositionEmbeddings}-token context");
+        return new MultipleChoiceSummary
+        {
+            File = Path.GetFullPath(s.MultipleChoicePath!), FileSha256 = ContentHash.OfFile(s.MultipleChoicePath!),
+            Prompt = MultipleChoicePrompts.Name(s.ChoicePrompt), ChatTemplate = s.ChoiceChat,
+            Questions = results.Count, Correct = correct, CorrectNorm = correctNorm,
+            Acc = (double)correct / results.Count, AccNorm = (double)correctNorm / results.Count,
+            Truncated = truncated, Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private static JsonObject Row(MultipleChoiceResult r) => new()
+    {
+        ["id"] = r.Id, ["gold"] = r.Gold, ["pred"] = r.Pred, ["pred_norm"] = r.PredNorm, ["acc"] = r.Acc, ["acc_norm"] = r.AccNorm,
+        ["loglikelihoods"] = new JsonArray(r.LogLikelihoods.Select(v => (JsonNode?)EvalSummary.Finite(v)).ToArray()),
+        ["lengths"] = new JsonArray(r.Lengths.Select(v => (JsonNode?)v).ToArray()),
+        ["tokens"] = new JsonArray(r.Tokens.Select(v => (JsonNode?)v).ToArray()),
+        ["truncated"] = r.Truncated,
+    };
+}
