@@ -8,19 +8,17 @@ public class SyntheticInstructionsTests
     /// <summary>An independent solver: reads the prompt and computes the answer.</summary>
     private static string Solve(string task, string prompt)
     {
-        string After(string marker) => prompt[(prompt.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].TrimEnd('?', '.');
+        string Word(string pattern) => Regex.Match(prompt, pattern).Groups[1].Value;
         switch (task)
         {
             case "add":
                 var m = Regex.Match(prompt, @"(\d+) \+ (\d+)");
                 return (int.Parse(m.Groups[1].Value) + int.Parse(m.Groups[2].Value)).ToString();
-            case "repeat":
-                var r = Regex.Match(prompt, @"Repeat the word (\w+) (twice|three times)");
-                return string.Join(' ', Enumerable.Repeat(r.Groups[1].Value, r.Groups[2].Value == "twice" ? 2 : 3));
-            case "sort": return string.Join(", ", After(": ").Split(", ").Select(int.Parse).Order());
-            case "reverse": return new string(After("Reverse the word ").Reverse().ToArray());
-            case "count": return After(": ").Split(' ').Length.ToString();
-            case "uppercase": return After(": ").ToUpperInvariant();
+            case "first": return Word(@"^First letter of (\w+)\?$")[..1];
+            case "last": return Word(@"^Last letter of (\w+)\?$")[^1..];
+            case "repeat": return string.Join(' ', Enumerable.Repeat(Word(@"^Repeat (\w+) twice\.$"), 2));
+            case "uppercase": return Word(@"^Capitalise (\w+)\.$").ToUpperInvariant();
+            case "parity": return int.Parse(Word(@"^Is (\d+) even or odd\?$")) % 2 == 0 ? "even" : "odd";
             default: throw new ArgumentException(task);
         }
     }
