@@ -45,6 +45,7 @@ public static class ScoreCommand
         var shard = new Option<string?>("--shard") { Description = "Score shard I/N (0-based) of the examples, by a hash of the example id; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX" };
         var shardCount = new Option<int?>("--shard-count") { Description = "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or a Slurm array" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
+        var tokenMean = TokenMeanOption();
 
         var command = new Command(name, help) { data, output, format, columns, skipInvalid, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
         switch (kind)
@@ -52,7 +53,7 @@ public static class ScoreCommand
             case ScoreKind.Perplexity: command.Add(model); break;
             case ScoreKind.Ifd: command.Add(model); command.Add(ifdPrefix); break;
             case ScoreKind.Learnability: command.Add(baseModel); command.Add(refModel); break;
-            case ScoreKind.Confidence: command.Add(run); command.Add(checkpoints); break;
+            case ScoreKind.Confidence: command.Add(run); command.Add(checkpoints); command.Add(tokenMean); break;
         }
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -78,6 +79,7 @@ public static class ScoreCommand
                 Scoring = new ScoringOptions { BatchSize = parse.GetValue(batchSize), MaxBatchTokens = parse.GetValue(maxBatchTokens) },
                 DType = DTypes.Parse(parse.GetValue(dtype), "--dtype"),
                 IfdPrefix = parse.GetValue(ifdPrefix) ?? IfdDirectExamples.DefaultPrefix,
+                TokenMean = kind == ScoreKind.Confidence ? TokenMeans.Parse(parse.GetValue(tokenMean), "--token-mean") : TokenMean.Geometric,
                 Shard = ShardSpec.Resolve(parse.GetValue(shard), parse.GetValue(shardCount), Environment.GetEnvironmentVariable),
                 OutStem = ScoreTableFiles.Stem(parse.GetValue(output)!),
                 CacheDir = parse.GetValue(cacheDir),
@@ -92,6 +94,12 @@ public static class ScoreCommand
         }));
         return command;
     }
+
+    private static Option<string> TokenMeanOption() => new("--token-mean")
+    {
+        Description = "Cartography's per-checkpoint probability p_c: geometric = exp(-L_c) (default), arithmetic = mean over response tokens of p(gold token)",
+        DefaultValueFactory = _ => "geometric",
+    };
 
     private static IReadOnlyList<string> CheckpointList(string? run, string[]? checkpoints)
     {
@@ -113,13 +121,15 @@ public static class ScoreCommand
         var run = new Option<string>("--run") { Description = "Training output folder holding training_dynamics.jsonl", Required = true };
         var output = new Option<string?>("--out") { Description = "Output path without extension (default: RUN/dynamics_scores)" };
         var epochs = new Option<int?>("--epochs") { Description = "Use only the first N complete epochs (Cartography's burn-out)" };
-        var command = new Command("dynamics", ScoreHelp.Dynamics) { run, output, epochs };
+        var tokenMean = TokenMeanOption();
+        var command = new Command("dynamics", ScoreHelp.Dynamics) { run, output, epochs, tokenMean };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var runDir = parse.GetValue(run)!;
+            var mean = TokenMeans.Parse(parse.GetValue(tokenMean), "--token-mean");
             var path = Path.Combine(runDir, TrainingDynamics.FileName);
             var records = TrainingDynamics.Read(path, out bool torn);
-            var result = TrainingDynamics.Score(records, path, parse.GetValue(epochs), torn);
+            var result = TrainingDynamics.Score(records, path, parse.GetValue(epochs), torn, mean);
             var stem = ScoreTableFiles.Stem(parse.GetValue(output) ?? Path.Combine(runDir, "dynamics_scores"));
             ScoreTableFiles.WriteBoth(result.Table, stem);
             new ScoreMeta
@@ -129,9 +139,10 @@ public static class ScoreCommand
                 DataPath = Path.GetFullPath(path),
                 DataSha256 = Sift.Pipeline.ContentHash.OfFile(path),
                 Passes = result.Epochs.Select(e => $"epoch {e}").ToList(),
+                TokenMean = ScoreMeta.TokenMeanField(mean),
                 Assigned = result.Table.RowCount,
                 Scored = result.Table.RowCount,
-                Columns = ScoreMeta.Describe(result.Table),
+                Columns = ScoreMeta.Describe(result.Table, mean),
             }.Write(ScoreMeta.PathFor(stem));
             Console.WriteLine($"scored {result.Table.RowCount} examples over epochs {string.Join(", ", result.Epochs)} -> {stem}.parquet, {stem}.jsonl");
             if (result.IncompleteEpochs.Count > 0)

@@ -28,13 +28,13 @@ public static class ScoreHelp
         "S is NaN when L_base <= 1e-8. See `sift score --help`.";
 
     public const string Confidence =
-        "Confidence over C checkpoints of one run, with loss L_c and accuracy a_c: sftmix_confidence = -(1/C) sum_c exp(L_c) (SFTMix, Xiao et al. 2024); " +
-        "with p_c = exp(-L_c): confidence = mean p_c, variability = std p_c, correctness = sum_c a_c (Cartography, Swayamdipta et al. 2020). " +
-        "See `sift score --help`.";
+        "Confidence over C >= 2 checkpoints of one run (loss L_c, accuracy a_c): sftmix_confidence = -(1/C) sum_c exp(L_c) (SFTMix, Xiao et al. 2024); " +
+        "mean_loss_confidence = -(1/C) sum_c L_c; confidence = mean p_c, variability = std p_c, correctness = sum_c a_c " +
+        "(Cartography, Swayamdipta et al. 2020), p_c = exp(-L_c) or mean_t p(y_t) (--token-mean). See `sift score --help`.";
 
     public const string Dynamics =
         "The statistics of `sift score confidence`, from the losses the trainer recorded (RUN/training_dynamics.jsonl; " +
-        "complete epochs only). No forward passes. Writes OUT.parquet, OUT.jsonl, OUT.meta.json.";
+        "complete epochs only, at least 2). No forward passes. Writes OUT.parquet, OUT.jsonl, OUT.meta.json.";
 
     public const string Random =
         "Random score: uniform [0, 1) from SHA-256(\"{seed}:{id}\"), the same in every shard and file order. Writes OUT.parquet, OUT.jsonl, OUT.meta.json.";

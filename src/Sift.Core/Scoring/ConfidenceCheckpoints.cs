@@ -11,6 +11,9 @@ public static class ConfidenceCheckpoints
 {
     public const string FileName = "confidence_checkpoints.json";
 
+    /// <summary>Fewest checkpoints (or epochs) confidence statistics are computed over: one has no variability.</summary>
+    public const int Minimum = 2;
+
     public static List<string> Read(string runDir)
     {
         var path = Path.Combine(runDir, FileName);
@@ -38,7 +41,10 @@ public static class ConfidenceCheckpoints
             dirs.Add(dir);
             i++;
         }
-        if (dirs.Count == 0) throw new SiftException($"{path}: the checkpoint list is empty");
+        if (dirs.Count < Minimum)
+            throw new SiftException($"{path}: the run {runDir} saved {dirs.Count} confidence checkpoint(s); Cartography's variability (and any " +
+                                    $"average over checkpoints) needs at least {Minimum}: train the reference again with output.confidence_checkpoints ≥ 2 " +
+                                    "(e.g. 4), or list two or more model folders with --checkpoints DIR DIR ...");
         return dirs;
     }
 }

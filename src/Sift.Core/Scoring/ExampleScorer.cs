@@ -9,8 +9,8 @@ namespace Sift.Scoring;
 /// One teacher-forced forward pass per example under no_grad, in eval conditions (the model has
 /// no dropout, and no NEFTune noise is ever added here). Examples are batched by length and
 /// right-padded; the LM head runs only on response positions, in fp32 (hidden states and head
-/// weight upcast), and log-softmax is taken in fp32 whatever the weights' dtype. Per-token losses
-/// are summed in fp64, in token order.
+/// weight upcast), and log-softmax is taken in fp32 whatever the weights' dtype. Per-token losses,
+/// and the token probabilities exp(−loss), are summed in fp64, in token order.
 /// <para>An example's values do not depend on which other examples share its batch: every batch
 /// has a canonical shape that depends only on the length bucket (rows padded to a multiple of
 /// <see cref="LengthBucket"/> tokens, always <see cref="RowsFor"/> rows, plain causal attention),
@@ -124,13 +124,14 @@ public static class ExampleScorer
         foreach (var e in examples)
         {
             int count = e.TrainedCount, correct = 0;
-            double sum = 0;
+            double sum = 0, probabilities = 0;
             for (int k = at; k < at + count; k++)
             {
                 sum += tokenNll[k];
+                probabilities += Math.Exp(-(double)tokenNll[k]);
                 if (hits[k]) correct++;
             }
-            results.Add(new ExampleStats(e.Id, count, sum, correct));
+            results.Add(new ExampleStats(e.Id, count, sum, correct, probabilities));
             at += count;
         }
         return results;

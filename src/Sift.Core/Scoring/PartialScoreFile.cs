@@ -6,7 +6,7 @@ namespace Sift.Scoring;
 /// <summary>
 /// The restart log of a scoring run: a JSON Lines file whose first line names the job
 /// ({"sift_partial": 1, "fingerprint": ..., "models": [...], "model_weights": [...]}) and whose other
-/// lines are finished examples ({"pass", "id", "n_tokens", "nll_sum", "correct"}), appended and
+/// lines are finished examples ({"pass", "id", "n_tokens", "nll_sum", "correct", "prob_sum"}), appended and
 /// flushed to disk after every batch. Reopening it resumes: rows already there are not computed
 /// again. A file whose rows come from other weights of the same models, or from before weights were
 /// recorded, is emptied and started over (<see cref="StartedOver"/> says why), so rows of two models
@@ -58,6 +58,8 @@ public sealed class PartialScoreFile : IDisposable
                 json.WritePropertyName("nll_sum");
                 if (double.IsFinite(row.NllSum)) json.WriteNumberValue(row.NllSum); else json.WriteNullValue();
                 json.WriteNumber("correct", row.Correct);
+                json.WritePropertyName("prob_sum");
+                if (double.IsFinite(row.ProbSum)) json.WriteNumberValue(row.ProbSum); else json.WriteNullValue();
             });
             Rows(pass)[row.Id] = row;
         }
@@ -111,8 +113,10 @@ public sealed class PartialScoreFile : IDisposable
             {
                 var r = row.RootElement;
                 var nll = r.GetProperty("nll_sum");
+                // prob_sum is absent in rows written before Sift kept it (they serve the geometric token mean only).
+                double probSum = r.TryGetProperty("prob_sum", out var p) && p.ValueKind != JsonValueKind.Null ? p.GetDouble() : double.NaN;
                 var stats = new ExampleStats(r.GetProperty("id").GetString()!, r.GetProperty("n_tokens").GetInt32(),
-                    nll.ValueKind == JsonValueKind.Null ? double.NaN : nll.GetDouble(), r.GetProperty("correct").GetInt32());
+                    nll.ValueKind == JsonValueKind.Null ? double.NaN : nll.GetDouble(), r.GetProperty("correct").GetInt32(), probSum);
                 Rows(r.GetProperty("pass").GetString()!)[stats.Id] = stats;
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)

@@ -29,10 +29,18 @@ public static class ScoreColumns
         ["scorable"] = "false when L_base <= 1e-8 or a loss is not finite",
         ["epochs"] = "number of checkpoints (or training epochs) C the statistics average over",
         ["sftmix_confidence"] = "SFTMix: -(1/C) sum_c exp(L_c), minus the mean perplexity over checkpoints",
+        ["mean_loss_confidence"] = "-(1/C) sum_c L_c, minus the mean response loss over checkpoints (SFTMix's average over losses instead of perplexities)",
         ["confidence"] = "Cartography: (1/C) sum_c p_c with p_c = exp(-L_c)",
         ["variability"] = "Cartography: population standard deviation of p_c over the C checkpoints",
         ["correctness"] = "Cartography: sum over checkpoints of the greedy token accuracy a_c (0..C)",
         ["random"] = "uniform [0, 1) from SHA-256(\"{seed}:{id}\")",
+    };
+
+    /// <summary>The Cartography columns' descriptions when p_c is the arithmetic-mean token probability (<see cref="TokenMean.Arithmetic"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ArithmeticDescriptions = new Dictionary<string, string>
+    {
+        ["confidence"] = "Cartography: (1/C) sum_c p_c with p_c = (1/T) sum_t p_c(y_t), the arithmetic-mean token probability",
+        ["variability"] = "Cartography: population standard deviation of p_c (arithmetic-mean token probability) over the C checkpoints",
     };
 
     /// <summary>
@@ -47,7 +55,7 @@ public static class ScoreColumns
         ["ifd_loss_ratio"] = +1, ["ifd_ppl_ratio"] = +1, // Cherry LLM: IFD near or above 1, the instruction does not help
         ["L_base"] = +1, ["L_ref"] = +1,
         ["S"] = -1, ["S_diff"] = -1, ["S_ref_denominator"] = -1, // LoBaSS keeps the most learnable, drops the least
-        ["sftmix_confidence"] = -1, // SFTMix: the unconfident half
+        ["sftmix_confidence"] = -1, ["mean_loss_confidence"] = -1, // SFTMix: the unconfident half
         ["confidence"] = -1, ["variability"] = -1, ["correctness"] = -1, // Cartography: hard-to-learn, where mislabeled examples sit
         ["random"] = +1,
     };
@@ -59,9 +67,10 @@ public static class ScoreColumns
         : name.StartsWith("accuracy_", StringComparison.Ordinal) ? -1
         : null;
 
-    /// <summary>The description of a column, including the numbered per-checkpoint ones.</summary>
-    public static string Describe(string name)
+    /// <summary>The description of a column, including the numbered per-checkpoint ones; <paramref name="tokenMean"/> says what p_c is.</summary>
+    public static string Describe(string name, TokenMean tokenMean = TokenMean.Geometric)
     {
+        if (tokenMean == TokenMean.Arithmetic && ArithmeticDescriptions.TryGetValue(name, out var a)) return a;
         if (Descriptions.TryGetValue(name, out var d)) return d;
         if (name.StartsWith("loss_", StringComparison.Ordinal)) return $"mean response loss L_c at checkpoint (or epoch) {name[5..]}";
         if (name.StartsWith("accuracy_", StringComparison.Ordinal)) return $"greedy token accuracy a_c at checkpoint (or epoch) {name[9..]}";

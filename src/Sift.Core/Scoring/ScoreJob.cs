@@ -22,6 +22,8 @@ public sealed record ScoreJobSettings
     public ScoringOptions Scoring { get; init; } = new();
     public ScalarType? DType { get; init; }
     public string IfdPrefix { get; init; } = IfdDirectExamples.DefaultPrefix;
+    /// <summary>Confidence: Cartography's p_c, the geometric (exp(−L_c)) or arithmetic mean of the token probabilities.</summary>
+    public TokenMean TokenMean { get; init; } = TokenMean.Geometric;
     public ShardSpec? Shard { get; init; }
     /// <summary>Output path without extension; a shard adds ".shard-I-of-N".</summary>
     public required string OutStem { get; init; }
@@ -122,7 +124,8 @@ public static class ScoreJob
         }
 
         var indexed = data.Examples.Select(e => (e, data.Index[e.Id])).ToList();
-        var table = ScoreTables.Build(s.Kind, indexed, passes, stats);
+        var tokenMean = s.Kind == ScoreKind.Confidence ? s.TokenMean : TokenMean.Geometric;
+        var table = ScoreTables.Build(s.Kind, indexed, passes, stats, tokenMean);
         int nonFinite = data.Examples.Count(e => stats.Any(p => !double.IsFinite(p[e.Id].NllSum)));
         if (nonFinite > 0) log($"warning: {nonFinite} examples have a non-finite loss (the model produced NaN or inf); their scores are NaN and selection skips them");
         var meta = new ScoreMeta
@@ -138,6 +141,7 @@ public static class ScoreJob
             Template = tokenizer.Template.Name,
             Dtype = s.DType?.ToString(),
             IfdPrefix = s.Kind == ScoreKind.Ifd ? s.IfdPrefix : null,
+            TokenMean = ScoreMeta.TokenMeanField(tokenMean),
             ShardIndex = s.Shard?.Index,
             ShardCount = s.Shard?.Count,
             Assigned = data.Assigned.Count,
@@ -146,7 +150,7 @@ public static class ScoreJob
             NonFinite = nonFinite,
             InvalidRecords = data.InvalidRecords,
             Excluded = data.Excluded.ToList(),
-            Columns = ScoreMeta.Describe(table),
+            Columns = ScoreMeta.Describe(table, tokenMean),
         };
         ScoreTableFiles.WriteBoth(table, stem);
         meta.Write(metaPath);
@@ -187,5 +191,7 @@ public static class ScoreJob
         $"dtype={s.DType}",
         s.Kind == ScoreKind.Ifd ? $"ifd_prefix={s.IfdPrefix}" : "",
         .. weights.Models.Select((m, i) => $"model={m}:{weights.Identities[i]}"),
+        // Only when not the default, so the fingerprints (and finished tables) of earlier runs stay valid.
+        .. (s.Kind == ScoreKind.Confidence && s.TokenMean != TokenMean.Geometric ? [$"token_mean={TokenMeans.Name(s.TokenMean)}"] : Array.Empty<string>()),
     ]));
 }

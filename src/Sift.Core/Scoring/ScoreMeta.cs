@@ -35,6 +35,8 @@ public sealed record ScoreMeta
     public string? Template { get; init; }
     public string? Dtype { get; init; }
     public string? IfdPrefix { get; init; }
+    /// <summary>Confidence and dynamics tables: "arithmetic" when Cartography's p_c is the arithmetic-mean token probability; absent for the geometric default.</summary>
+    public string? TokenMean { get; init; }
     public int? ShardIndex { get; init; }
     public int? ShardCount { get; init; }
     public int Assigned { get; init; }
@@ -68,6 +70,10 @@ public sealed record ScoreMeta
     [JsonIgnore]
     public ScoredWeights? Weights => ModelWeights == null ? null : new ScoredWeights(Models, ModelWeights);
 
-    public static Dictionary<string, string> Describe(ScoreTable table) =>
-        table.Columns.ToDictionary(c => c.Name, c => ScoreColumns.Describe(c.Name));
+    public static Dictionary<string, string> Describe(ScoreTable table, Sift.Scoring.TokenMean tokenMean = Sift.Scoring.TokenMean.Geometric) =>
+        table.Columns.ToDictionary(c => c.Name, c => ScoreColumns.Describe(c.Name, tokenMean));
+
+    /// <summary>The <see cref="TokenMean"/> field for a table: null for the geometric default, so older tables' metadata is unchanged.</summary>
+    public static string? TokenMeanField(Sift.Scoring.TokenMean tokenMean) =>
+        tokenMean == Sift.Scoring.TokenMean.Geometric ? null : TokenMeans.Name(tokenMean);
 }

@@ -13,7 +13,7 @@ public static class ScorePlots
     public static readonly string[] HistogramColumns =
     [
         "loss", "perplexity", "accuracy", "direct_loss", "ifd_loss_ratio", "ifd_ppl_ratio", "L_base", "L_ref", "S", "S_diff",
-        "S_ref_denominator", "sftmix_confidence", "confidence", "variability", "correctness", "random",
+        "S_ref_denominator", "sftmix_confidence", "mean_loss_confidence", "confidence", "variability", "correctness", "random",
     ];
 
     public static List<string> Write(ScoreTable table, string source, string outDir)

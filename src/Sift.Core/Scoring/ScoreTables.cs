@@ -7,8 +7,9 @@ public static class ScoreTables
 {
     /// <param name="examples">The scored examples in file order, with their file positions.</param>
     /// <param name="passes">Per pass (in <see cref="ScorePass.For"/> order), the statistics by id.</param>
+    /// <param name="tokenMean">Confidence only: what Cartography's p_c is.</param>
     public static ScoreTable Build(ScoreKind kind, IReadOnlyList<(TokenizedExample Example, long Index)> examples,
-        IReadOnlyList<ScorePass> passes, IReadOnlyList<IReadOnlyDictionary<string, ExampleStats>> stats)
+        IReadOnlyList<ScorePass> passes, IReadOnlyList<IReadOnlyDictionary<string, ExampleStats>> stats, TokenMean tokenMean = TokenMean.Geometric)
     {
         var ids = examples.Select(e => e.Example.Id).ToArray();
         ExampleStats[] Pass(int p) => ids.Select(id => stats[p][id]).ToArray();
@@ -61,23 +62,28 @@ public static class ScoreTables
                 columns.Add(new("n_tokens", perCheckpoint[0].Select(x => (long)x.Tokens).ToArray()));
                 AddConfidence(columns,
                     perCheckpoint.Select(c => c.Select(x => x.Loss).ToArray()).ToArray(),
-                    perCheckpoint.Select(c => c.Select(x => x.Accuracy).ToArray()).ToArray());
+                    perCheckpoint.Select(c => c.Select(x => x.Accuracy).ToArray()).ToArray(),
+                    tokenMean == TokenMean.Arithmetic ? perCheckpoint.Select(c => c.Select(x => x.MeanProbability).ToArray()).ToArray() : null);
                 break;
             }
         }
         return new ScoreTable(columns);
     }
 
-    /// <summary>epochs, loss_1..C, accuracy_1..C and the SFTMix and Cartography statistics; [checkpoint][row] inputs.</summary>
-    public static void AddConfidence(List<ScoreColumn> columns, double[][] losses, double[][] accuracies)
+    /// <summary>
+    /// epochs, loss_1..C, accuracy_1..C and the SFTMix and Cartography statistics; [checkpoint][row] inputs.
+    /// <paramref name="probabilities"/> are Cartography's p_c when it is not exp(−L_c) (the arithmetic token mean).
+    /// </summary>
+    public static void AddConfidence(List<ScoreColumn> columns, double[][] losses, double[][] accuracies, double[][]? probabilities = null)
     {
         int rows = losses[0].Length, c = losses.Length;
         columns.Add(new("epochs", Enumerable.Repeat((long)c, rows).ToArray()));
         for (int k = 0; k < c; k++) columns.Add(new($"loss_{k + 1}", losses[k]));
         for (int k = 0; k < c; k++) columns.Add(new($"accuracy_{k + 1}", accuracies[k]));
         var stats = Enumerable.Range(0, rows).Select(r => CheckpointConfidence.From(
-            losses.Select(l => l[r]).ToArray(), accuracies.Select(a => a[r]).ToArray())).ToArray();
+            losses.Select(l => l[r]).ToArray(), accuracies.Select(a => a[r]).ToArray(), probabilities?.Select(p => p[r]).ToArray())).ToArray();
         columns.Add(new("sftmix_confidence", stats.Select(s => s.SftMixConfidence).ToArray()));
+        columns.Add(new("mean_loss_confidence", stats.Select(s => s.MeanLossConfidence).ToArray()));
         columns.Add(new("confidence", stats.Select(s => s.Confidence).ToArray()));
         columns.Add(new("variability", stats.Select(s => s.Variability).ToArray()));
         columns.Add(new("correctness", stats.Select(s => s.Correctness).ToArray()));

@@ -3,17 +3,22 @@ using System.Text.Json;
 
 namespace Sift.Scoring;
 
-/// <summary>One row of training_dynamics.jsonl: an example's response loss when the trainer stepped on it.</summary>
-public readonly record struct DynamicsRecord(long Step, int Epoch, string Id, double Loss, int Tokens, double Accuracy);
+/// <summary>
+/// One row of training_dynamics.jsonl: an example's response loss when the trainer stepped on it, and its mean
+/// gold-token probability (1/T) Σ_t p(y_t) (NaN in rows written before the trainer recorded it).
+/// </summary>
+public readonly record struct DynamicsRecord(long Step, int Epoch, string Id, double Loss, int Tokens, double Accuracy, double Probability = double.NaN);
 
 /// <summary>
 /// Cartography and SFTMix statistics from the losses the trainer recorded while training
 /// (OUT/training_dynamics.jsonl, one row per example per time it was trained on:
-/// {"step", "epoch", "id", "loss", "tokens", "accuracy"}). Per example and epoch, L_e is the mean
-/// of its recorded losses in that epoch and a_e the mean accuracy; a (step, id) pair recorded
+/// {"step", "epoch", "id", "loss", "tokens", "accuracy", "prob"}). Per example and epoch, L_e is the mean
+/// of its recorded losses in that epoch and a_e the mean accuracy (and, for the arithmetic token mean, p_e the
+/// mean of its recorded mean token probabilities); a (step, id) pair recorded
 /// twice (a resumed run repeating a step) counts once, the last record winning. Only complete
 /// epochs (every example of the log seen in them) are used; a partial last epoch is left out and
-/// reported. A torn last line (the trainer was killed mid-write) is ignored.
+/// reported; at least two complete epochs are needed (one has no variability). A torn last line (the trainer
+/// was killed mid-write) is ignored.
 /// </summary>
 public static class TrainingDynamics
 {
@@ -38,7 +43,8 @@ public static class TrainingDynamics
         return records;
     }
 
-    public static Result Score(IReadOnlyList<DynamicsRecord> records, string source, int? firstEpochs = null, bool tornLastLine = false)
+    public static Result Score(IReadOnlyList<DynamicsRecord> records, string source, int? firstEpochs = null, bool tornLastLine = false,
+        TokenMean tokenMean = TokenMean.Geometric)
     {
         if (records.Count == 0) throw new SiftException($"{source}: no training records; was the run trained with dynamics recording on?");
         var latest = new Dictionary<(long, string), DynamicsRecord>();
@@ -61,9 +67,16 @@ public static class TrainingDynamics
                 throw new SiftException($"--epochs {k}: the log has {complete.Count} complete epochs ({string.Join(", ", complete)})");
             complete = complete.Take(k).ToList();
         }
+        if (complete.Count < ConfidenceCheckpoints.Minimum)
+            throw new SiftException($"{source}: the run has {complete.Count} complete epoch(s) ({string.Join(", ", complete)})" +
+                                    (firstEpochs is null ? "" : $" with --epochs {firstEpochs}") + $"; Cartography's variability needs at least " +
+                                    $"{ConfidenceCheckpoints.Minimum}: train for at least 2 epochs (schedule.num_train_epochs ≥ 2) with output.record_dynamics: true" +
+                                    (firstEpochs is null ? "" : ", or keep more epochs with --epochs"));
+        bool arithmetic = tokenMean == TokenMean.Arithmetic;
         var tokens = new long[order.Count];
         var losses = complete.Select(_ => new double[order.Count]).ToArray();
         var accuracies = complete.Select(_ => new double[order.Count]).ToArray();
+        var probabilities = arithmetic ? complete.Select(_ => new double[order.Count]).ToArray() : null;
         for (int e = 0; e < complete.Count; e++)
             for (int i = 0; i < order.Count; i++)
             {
@@ -71,9 +84,14 @@ public static class TrainingDynamics
                 losses[e][i] = rows.Average(r => r.Loss);
                 accuracies[e][i] = rows.Average(r => r.Accuracy);
                 tokens[i] = rows[^1].Tokens;
+                if (probabilities is null) continue;
+                if (rows.FirstOrDefault(r => double.IsNaN(r.Probability)) is { Id: not null } old)
+                    throw new SiftException($"{source}: the row of '{old.Id}' at step {old.Step} has no \"prob\" (the trainer that wrote it did not " +
+                                            "record token probabilities); use --token-mean geometric, or train again with this Sift and output.record_dynamics: true");
+                probabilities[e][i] = rows.Average(r => r.Probability);
             }
         var columns = new List<ScoreColumn> { new("id", order.ToArray()), new("n_tokens", tokens) };
-        ScoreTables.AddConfidence(columns, losses, accuracies);
+        ScoreTables.AddConfidence(columns, losses, accuracies, probabilities);
         return new Result(new ScoreTable(columns), complete, incomplete, tornLastLine);
     }
 
@@ -100,7 +118,14 @@ public static class TrainingDynamics
             double accuracy = Field("accuracy", JsonValueKind.Number).GetDouble();
             if (loss < 0) throw new SiftException($"{where}: field 'loss' is negative ({loss}); a mean negative log-likelihood is >= 0");
             if (accuracy < 0 || accuracy > 1) throw new SiftException($"{where}: field 'accuracy' is {accuracy}; it must lie in [0, 1]");
-            return new DynamicsRecord(step, epoch, Field("id", JsonValueKind.String).GetString()!, loss, tokens, accuracy);
+            double probability = double.NaN; // absent in rows of trainers before it was recorded
+            if (r.TryGetProperty("prob", out var p))
+            {
+                if (p.ValueKind is not (JsonValueKind.Number or JsonValueKind.Null)) throw new SiftException($"{where}: field 'prob' must be a number");
+                probability = p.ValueKind == JsonValueKind.Null ? double.NaN : p.GetDouble();
+                if (probability < 0 || probability > 1) throw new SiftException($"{where}: field 'prob' is {probability}; it must lie in [0, 1]");
+            }
+            return new DynamicsRecord(step, epoch, Field("id", JsonValueKind.String).GetString()!, loss, tokens, accuracy, probability);
         }
     }
 }

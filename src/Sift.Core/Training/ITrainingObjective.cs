@@ -44,8 +44,11 @@ public sealed record StepContext(long Step, IReadOnlyList<IReadOnlyList<Tokenize
 public sealed record ObjectiveResult(Tensor Loss, IReadOnlyList<ExampleLoss> Examples, IReadOnlyDictionary<string, double> Metrics);
 
 /// <summary>One example's response-token loss in a forward pass.</summary>
-public readonly record struct ExampleLoss(string Id, double NllSum, int Tokens, int Correct)
+public readonly record struct ExampleLoss(string Id, double NllSum, int Tokens, int Correct, double ProbSum = double.NaN)
 {
+    /// <summary>(1/T) Σ_t p(y_t), the arithmetic-mean gold-token probability (NaN when not summed).</summary>
+    public double MeanProbability => Tokens == 0 ? double.NaN : ProbSum / Tokens;
+
     public double MeanLoss => Tokens == 0 ? double.NaN : NllSum / Tokens;
     public double Accuracy => Tokens == 0 ? double.NaN : (double)Correct / Tokens;
 }

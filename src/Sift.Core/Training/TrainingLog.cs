@@ -56,6 +56,7 @@ public sealed class TrainingLog : IDisposable
             _dynamics.WriteLine(new JsonObject
             {
                 ["step"] = step, ["epoch"] = epoch, ["id"] = e.Id, ["loss"] = e.MeanLoss, ["tokens"] = e.Tokens, ["accuracy"] = e.Accuracy,
+                ["prob"] = double.IsFinite(e.MeanProbability) ? e.MeanProbability : null,
             }.ToJsonString());
         }
     }

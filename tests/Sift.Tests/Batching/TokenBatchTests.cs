@@ -74,6 +74,19 @@ public class TokenBatchTests
     }
 
     [Fact]
+    public void Every_slot_records_its_examples_position_in_the_input_list()
+    {
+        // SFTMix pairs by this position (confident j with unconfident k + j), which packing must not scramble.
+        var examples = RandomExamples(9, seed: 3);
+        using var padded = TokenBatch.Padded(examples, padId: PadId);
+        Assert.Equal(Enumerable.Range(0, 9), padded.Examples.Select(s => s.Source));
+        using var packed = TokenBatch.Packed(examples, rowLength: 24, padId: PadId);
+        Assert.All(packed.Examples, s => Assert.Equal(examples[s.Source].Id, s.Id));
+        Assert.Equal(Enumerable.Range(0, 9), packed.Examples.Select(s => s.Source).Order());
+        Assert.NotEqual(Enumerable.Range(0, 9), packed.Examples.Select(s => s.Source)); // first fit did reorder them
+    }
+
+    [Fact]
     public void Each_example_in_a_padded_batch_has_its_loss_alone()
     {
         using var model = CausalLMTests.TinyModel(seed: 2);

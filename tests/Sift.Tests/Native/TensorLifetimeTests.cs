@@ -23,15 +23,18 @@ public class TensorLifetimeTests
         Assert.Equal(0, FinalizedTensors.Count() - before);
     }
 
-    [Fact]
-    public void SftMixWithDiagnosticsAndGradientCheckpointingLeavesNoTensorToTheFinalizer()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the reviewer arms: NTP weight, mixup on detached hidden states (its own two-pass step), plain and diagnostic steps
+    public void SftMixWithDiagnosticsAndGradientCheckpointingLeavesNoTensorToTheFinalizer(bool arms)
     {
         var data = TrainerFixtures.Examples(12);
         var confident = data.Take(6).Select(e => e.Id).ToHashSet();
         using var model = TrainerFixtures.Model();
         long before = FinalizedTensors.Count();
         var options = TrainerFixtures.Options(steps: 3) with { GradientCheckpointing = true, Precision = Precision.Bfloat16Mixed };
-        TrainerFixtures.Train(model, options, TrainerFixtures.TempDir(), data, new SftMixObjective(confident, new SftMixOptions(Mu: 0.5, DiagnosticSteps: 1)));
+        var sftmix = arms ? new SftMixOptions(Mu: 0.5, DiagnosticSteps: 2, NtpWeight: 0.5, DetachMixupHidden: true) : new SftMixOptions(Mu: 0.5, DiagnosticSteps: 1);
+        TrainerFixtures.Train(model, options, TrainerFixtures.TempDir(), data, new SftMixObjective(confident, sftmix));
         Assert.Equal(0, FinalizedTensors.Count() - before);
     }
 

@@ -22,6 +22,15 @@ public class TrainerOutputScoringTests
         Assert.Equal(ws.Count, dynamics.RowCount);
         Assert.All(dynamics.Numbers("epochs", "t"), e => Assert.Equal(2, e));
 
+        // The trainer records each example's mean token probability, so the arithmetic token mean works from the
+        // log too; per example and epoch it is at least the geometric mean exp(−L) (AM–GM), and so is their average.
+        (code, _, stderr) = CliRunner.Run("score", "dynamics", "--run", run, "--token-mean", "arithmetic", "--out", ws.Out("dyn-arith"));
+        Assert.True(code == 0, stderr);
+        var arithmetic = ScoreTableFiles.Read(ws.Out("dyn-arith") + ".parquet");
+        Assert.Equal("arithmetic", ScoreMeta.Read(ScoreMeta.PathFor(ws.Out("dyn-arith"))).TokenMean);
+        var (geo, arith) = (dynamics.Numbers("confidence", "t"), arithmetic.Numbers("confidence", "t"));
+        Assert.All(Enumerable.Range(0, dynamics.RowCount), r => Assert.True(geo[r] <= arith[r] * (1 + 1e-12), $"row {r}: {geo[r]} > {arith[r]}"));
+
         (code, _, stderr) = CliRunner.Run("score", "confidence", "--data", ws.Data, "--run", run, "--out", ws.Out("conf"));
         Assert.True(code == 0, stderr);
         var confidence = ScoreTableFiles.Read(ws.Out("conf") + ".parquet");

@@ -41,9 +41,11 @@ public class TrainingDynamicsTests
     {
         var path = Write(
             Row(1, 0, "a", 9.0, 0.0), Row(1, 0, "a", 1.0, 0.5), // resumed run repeated step 1: the last record wins
-            Row(2, 0, "a", 3.0, 0.5));
+            Row(2, 0, "a", 3.0, 0.5),
+            Row(3, 1, "a", 0.5, 0.5)); // a second epoch: statistics need at least two
         var t = TrainingDynamics.Score(TrainingDynamics.Read(path, out _), path).Table;
         Assert.Equal(2.0, t.Numbers("loss_1", "t")[0], 12);
+        Assert.Equal(0.5, t.Numbers("loss_2", "t")[0], 12);
     }
 
     [Fact]

@@ -3,8 +3,12 @@ using static TorchSharp.torch;
 
 namespace Sift.Data.Batching;
 
-/// <summary>Where one example sits in a batch: its row, first position and length.</summary>
-public sealed record ExampleSlot(string Id, int Row, int Start, int Length);
+/// <summary>
+/// Where one example sits in a batch: its row, first position and length, and <paramref name="Source"/>, its
+/// position in the list the batch was made from (packing reorders examples: first fit puts a short later
+/// example into an earlier row, so slot order is not input order).
+/// </summary>
+public sealed record ExampleSlot(string Id, int Row, int Start, int Length, int Source);
 
 /// <summary>
 /// Examples collated for the model: input ids [B, T], next-token targets [B, T] (−100 where a
@@ -49,7 +53,7 @@ public sealed class TokenBatch : IDisposable
         {
             trained += Fill(examples[r], ids, targets, mask, r * t, segment: 1, t, padId);
             tokens += examples[r].Length;
-            slots.Add(new ExampleSlot(examples[r].Id, r, 0, examples[r].Length));
+            slots.Add(new ExampleSlot(examples[r].Id, r, 0, examples[r].Length, r));
         }
         bool ragged = examples.Any(e => e.Length != t);
         var shape = new long[] { examples.Count, t };
@@ -70,13 +74,14 @@ public sealed class TokenBatch : IDisposable
     public static TokenBatch Packed(IReadOnlyList<TokenizedExample> examples, int rowLength, int padId = 0)
     {
         if (examples.Count == 0) throw new ArgumentException("a batch needs at least one example");
-        var rows = new List<List<TokenizedExample>>();
+        var rows = new List<List<(TokenizedExample Example, int Source)>>();
         var used = new List<int>();
-        foreach (var e in examples)
+        for (int i = 0; i < examples.Count; i++)
         {
+            var e = examples[i];
             int row = used.FindIndex(u => u + e.Length <= rowLength);
             if (row < 0) { rows.Add([]); used.Add(0); row = rows.Count - 1; }
-            rows[row].Add(e);
+            rows[row].Add((e, i));
             used[row] += e.Length;
         }
         int t = Math.Max(rowLength, examples.Max(e => e.Length));
@@ -88,10 +93,10 @@ public sealed class TokenBatch : IDisposable
         for (int r = 0; r < rows.Count; r++)
         {
             int start = 0, segment = 1;
-            foreach (var e in rows[r])
+            foreach (var (e, source) in rows[r])
             {
                 trained += Fill(e, ids, targets, segments, r * t + start, segment++, e.Length, padId);
-                slots.Add(new ExampleSlot(e.Id, r, start, e.Length));
+                slots.Add(new ExampleSlot(e.Id, r, start, e.Length, source));
                 start += e.Length;
                 tokens += e.Length;
             }

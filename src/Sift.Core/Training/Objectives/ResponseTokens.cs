@@ -56,19 +56,21 @@ public static class ResponseTokens
         return (loss, PerExample(batch, rows.Owners, loss.Nll, loss.Correct));
     }
 
-    /// <summary>Sums each example's token NLLs (in double) and greedy hits.</summary>
+    /// <summary>Sums each example's token NLLs and token probabilities exp(−NLL) (in double) and greedy hits.</summary>
     public static IReadOnlyList<ExampleLoss> PerExample(TokenBatch batch, long[] owners, float[] nll, bool[] correct)
     {
         int n = batch.Examples.Count;
         var sums = new double[n];
+        var probabilities = new double[n];
         var counts = new int[n];
         var hits = new int[n];
         for (int i = 0; i < owners.Length; i++)
         {
             sums[owners[i]] += nll[i];
+            probabilities[owners[i]] += Math.Exp(-(double)nll[i]);
             counts[owners[i]]++;
             if (correct[i]) hits[owners[i]]++;
         }
-        return Enumerable.Range(0, n).Select(e => new ExampleLoss(batch.Examples[e].Id, sums[e], counts[e], hits[e])).ToList();
+        return Enumerable.Range(0, n).Select(e => new ExampleLoss(batch.Examples[e].Id, sums[e], counts[e], hits[e], probabilities[e])).ToList();
     }
 }

@@ -109,9 +109,12 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
                 {
                     "random" => false, "length" => true,
                     var other => throw new SiftException($"objective.pairing must be random or length, got '{other}'"),
-                }, c.Long("objective.diagnostic_steps", 10));
+                }, c.Long("objective.diagnostic_steps", 10), c.Double("objective.ntp_weight", 1.0), c.Bool("objective.mixup_detach_hidden", false));
             if (!(options.Alpha > 0)) throw new SiftException($"objective.mixup_alpha must be positive, got {options.Alpha}");
-            if (!(options.Mu >= 0)) throw new SiftException($"objective.mixup_weight must be ≥ 0, got {options.Mu}");
+            if (!(options.Mu >= 0) || double.IsInfinity(options.Mu)) throw new SiftException($"objective.mixup_weight must be finite and ≥ 0, got {options.Mu}");
+            if (!(options.NtpWeight >= 0) || double.IsInfinity(options.NtpWeight)) throw new SiftException($"objective.ntp_weight must be finite and ≥ 0, got {options.NtpWeight}");
+            if (options.NtpWeight == 0 && options.Mu == 0)
+                throw new SiftException("objective.ntp_weight and objective.mixup_weight are both 0, so the loss is 0 and nothing trains; set ntp_weight: 0 with mixup_weight > 0 for mixup-only training");
             if (options.DiagnosticSteps < 0) throw new SiftException($"objective.diagnostic_steps must be ≥ 0, got {options.DiagnosticSteps}");
             sftmix = new SftMixSection(
                 c.RequiredString("objective.confident", "the confident half, a data file (e.g. from `sift select --policy median`)"),
@@ -165,6 +168,9 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
             lora.Validate();
         }
         else if (r < 0) throw new SiftException($"lora.r must be ≥ 0 (0 = full fine-tuning), got {r}");
+        if (lora != null && sftmix is { Options.DetachMixupHidden: true })
+            throw new SiftException("objective.mixup_detach_hidden: true with lora.r > 0: LoRA leaves the LM head frozen, so the detached mixup term " +
+                                    "would train nothing; fine-tune fully (lora.r: 0) or set objective.mixup_detach_hidden: false");
         var output = c.RequiredString("output.output_dir", "the folder for checkpoints, logs and the final model (output.output_dir or --output-dir)");
         var groupByLength = c.Bool("data.group_by_length", true);
         c.RejectUnknown();
@@ -206,6 +212,10 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         {
             Line("confident", m.Confident); Line("unconfident", m.Unconfident); Line("mixup_alpha", m.Options.Alpha); Line("mixup_weight", m.Options.Mu);
             Line("pairing", m.Options.PairByLength ? "length" : "random"); Line("diagnostic_steps", m.Options.DiagnosticSteps);
+            // Written only away from their defaults, so the resolved recipe and the resume signature of every
+            // run that does not use them are what they were before the keys existed.
+            if (m.Options.NtpWeight != 1.0) Line("ntp_weight", m.Options.NtpWeight);
+            if (m.Options.DetachMixupHidden) Line("mixup_detach_hidden", true);
         }
         sb.AppendLine("optimizer:");
         Line("learning_rate", t.LearningRate); Line("weight_decay", t.WeightDecay); Line("adam_beta1", t.AdamBeta1);
