@@ -26,15 +26,17 @@ public static class GapShareSection
             string Share(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F2", CultureInfo.InvariantCulture);
             var rows = new List<IReadOnlyList<string>>();
             var verdicts = new List<string>();
+            var points = field == "match" ? " points" : "";
             foreach (var r in results.Prepend(o))
             {
                 rows.Add([r.Method, Num(r.Mean), $"{Signed(Num, r.Difference)} [{Signed(Num, r.DifferenceInterval.Low)}, {Signed(Num, r.DifferenceInterval.High)}]",
                     r == o ? "1 (by definition)" : $"{Share(r.Share)} [{Share(r.ShareInterval.Low)}, {Share(r.ShareInterval.High)}]", r.Verdict]);
-                verdicts.Add($"{r.Method}: {r.Verdict} than {baseline} on {label}" + (r != o && !double.IsNaN(r.Share) ? $", recovering {Share(r.Share)} of the gap to {oracle}" : ""));
+                verdicts.Add($"{r.Method} vs {baseline} on {label}: {r.Verdict}, {Signed(Num, r.Difference)}{points} [{Signed(Num, r.DifferenceInterval.Low)}, {Signed(Num, r.DifferenceInterval.High)}]" +
+                             (r != o && !double.IsNaN(r.Share) ? $"; {Share(r.Share)} of the gap to {oracle}" : ""));
             }
             var unit = field == "match" ? " (%)" : "";
             tables.Add(new GapShareOutcome(label, new ReportTable(["method", label + unit, $"vs {baseline}{unit} [95% CI]", $"share of {oracle}'s gap [95% CI]", "verdict"], rows),
-                verdicts, o, results, v => Signed(Num, v) + unit.Trim(' ', '(', ')')));
+                verdicts, o, results, v => Signed(Num, v) + points));
         }
         return tables;
     }

@@ -63,7 +63,8 @@ public static class RunReport
             var training = new ReportTable(["run", "objective", "train data", .. trainingColumns.Select(m => m.Label)],
                 trained.Select(r => (IReadOnlyList<string>)[r.Name, r.Objective, r.TrainData ?? "", .. trainingColumns.Select(m => Cell(r, m))]).ToList());
             Section(html, md, "Training runs", training,
-                "(log): the last evaluation in the run's metrics.jsonl, on its held-out data (" + Names(trained.Select(r => r.EvalData)) + "). " +
+                (trainingColumns.Any(m => m.Label.EndsWith("(log)", StringComparison.Ordinal))
+                    ? "(log): the last evaluation in the run's metrics.jsonl, on its held-out data (" + Names(trained.Select(r => r.EvalData)) + "). " : "") +
                 "Train NTP loss: the next-token part of the objective, comparable across objectives.");
         }
         var evaluationColumns = RunMetric.Evaluation.Where(metrics.Contains).ToList();
