@@ -143,7 +143,7 @@ public static class RunReport
     private static void AddEval(string dir, List<RunHistory> runs, List<(string, List<DetectionResult>)> detections)
     {
         if (!Directory.Exists(dir)) throw new SiftException($"{dir}: eval folder not found");
-        var name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
+        var name = Pipeline.StageRunner.StageNameOf(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)));
         var evalPath = Path.Combine(dir, EvalSummary.FileName);
         var aurocPath = Path.Combine(dir, NoiseDetection.FileName);
         if (!File.Exists(evalPath) && !File.Exists(aurocPath))

@@ -51,7 +51,7 @@ public class RunReportTests
         new EvalSummary { Model = Path.Combine(runs[0], "model"), EvalLoss = 2.45, Generation = new GenerationSummary { Matcher = "gsm8k", Examples = 8, Matched = 2, ExactMatch = 0.25 } }
             .Write(Directory.CreateDirectory(Path.Combine(root, "eval-ntp1")).FullName);
         new EvalSummary { Model = "/models/base", EvalLoss = 3.3 }.Write(Directory.CreateDirectory(Path.Combine(root, "base")).FullName);
-        var aurocDir = Directory.CreateDirectory(Path.Combine(root, "noise")).FullName;
+        var aurocDir = Directory.CreateDirectory(Path.Combine(root, "noise-0123456789ab")).FullName;
         NoiseDetection.Write(Path.Combine(aurocDir, NoiseDetection.FileName), [new DetectionResult("sftmix_confidence", 0.8125, -1, 4, 12, 0)]);
 
         // A dynamics score table: histograms of confidence, variability, correctness and the data map.
@@ -90,6 +90,8 @@ public class RunReportTests
         Assert.Contains("- sftmix vs ntp on eval loss (log): 2.1000 ± 0.1000 vs 2.5000 ± 0.1000 (3 vs 3 seeds); better by 0.4000, more than the spread 0.2000: better.", md);
         Assert.Contains("- sftmix vs ntp on eval token acc (log): 30.7% ± 0.8% vs 31.0% ± 1.0% (3 vs 3 seeds); worse by 0.3%, within the spread 1.8%: inconclusive.", md);
         Assert.Contains("| sftmix_confidence | 0.8125 | low | 4 | 12 | 0 |", md);
+        // A pipeline stage's folder hash stays out of the heading.
+        Assert.Contains("## Noise-detection AUROC (noise)\n", md);
     }
 
     [Fact]
