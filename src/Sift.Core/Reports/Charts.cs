@@ -3,25 +3,43 @@ using ScottPlot;
 namespace Sift.Reports;
 
 /// <summary>A named series of (x, y) points, e.g. one run's loss curve.</summary>
-public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+/// <param name="Group">Series of one group (a method) share a colour; null: the series is its own group.</param>
+/// <param name="Variant">Tells series of a group apart (a seed) by line style.</param>
+public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string? Group = null, int Variant = 0);
 
 /// <summary>The report's plots as PNG bytes (ScottPlot, headless).</summary>
 public static class Charts
 {
     public const int Width = 720, Height = 420;
 
-    public static byte[] Lines(string title, string xLabel, string yLabel, IEnumerable<Series> series)
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>
+    /// Line plot: one colour per group, one line style per variant (up to 20 groups and 4 styles), the legend
+    /// beside the plot rather than over the lines. With <paramref name="fromZero"/> and no negative values
+    /// (a loss), the y axis starts at 0.
+    /// </summary>
+    public static byte[] Lines(string title, string xLabel, string yLabel, IEnumerable<Series> series, bool fromZero = false)
     {
         var plot = NewPlot(title, xLabel, yLabel);
+        var palette = new ScottPlot.Palettes.Category20();
+        var groups = new List<string>();
+        double top = double.NegativeInfinity, bottom = double.PositiveInfinity;
         foreach (var s in series)
         {
+            var group = s.Group ?? s.Name;
+            if (!groups.Contains(group)) groups.Add(group);
             var line = plot.Add.Scatter(s.X.ToArray(), s.Y.ToArray());
             line.LegendText = s.Name;
             line.MarkerSize = 0;
             line.LineWidth = 2;
+            line.Color = palette.GetColor(groups.IndexOf(group));
+            line.LinePattern = Patterns[s.Variant % Patterns.Length];
+            foreach (var y in s.Y.Where(double.IsFinite)) (top, bottom) = (Math.Max(top, y), Math.Min(bottom, y));
         }
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        if (fromZero && bottom >= 0 && top > 0) plot.Axes.SetLimitsY(0, top * 1.05);
+        plot.ShowLegend(Edge.Right);
+        return plot.GetImageBytes(Width + 180, Height, ImageFormat.Png);
     }
 
     /// <summary>

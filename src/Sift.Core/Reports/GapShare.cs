@@ -12,10 +12,11 @@ public readonly record struct Interval(double Low, double High)
 /// <summary>How an arm compares with the baseline on the outcome, and how much of the baseline-to-oracle gap it closes.</summary>
 /// <param name="Difference">arm − baseline on the outcome's mean (oriented: positive is better).</param>
 /// <param name="Share">(arm − baseline) / (oracle − baseline); NaN when the oracle gap is not established.</param>
-public sealed record GapShareResult(string Method, double Mean, double Difference, Interval DifferenceInterval, double Share, Interval ShareInterval)
+/// <param name="Seeds">The fewer of the method's and the baseline's seeds: with one, the interval cannot see how much training randomness moves the outcome.</param>
+public sealed record GapShareResult(string Method, double Mean, double Difference, Interval DifferenceInterval, double Share, Interval ShareInterval, int Seeds)
 {
-    /// <summary>better / worse when the difference's interval excludes 0, else inconclusive.</summary>
-    public string Verdict => DifferenceInterval.Low > 0 ? "better" : DifferenceInterval.High < 0 ? "worse" : "inconclusive";
+    /// <summary>better / worse when the difference's interval excludes 0 and both sides have 2 or more seeds, else inconclusive.</summary>
+    public string Verdict => Seeds < 2 ? "inconclusive (1 seed)" : DifferenceInterval.Low > 0 ? "better" : DifferenceInterval.High < 0 ? "worse" : "inconclusive";
 }
 
 /// <summary>
@@ -34,7 +35,7 @@ public static class GapShare
 
     public static readonly string Rule = "Paired bootstrap over held-out examples (the same draw for every method) and over each method's seeds " +
                                $"({Resamples} resamples, 95% percentile intervals). better / worse: the interval of the difference " +
-                               "from the baseline excludes 0; otherwise inconclusive. Gap share = (method − baseline) / (oracle − baseline), " +
+                               "from the baseline excludes 0 and both have at least 2 seeds (with one seed the interval omits the training randomness); otherwise inconclusive. Gap share = (method − baseline) / (oracle − baseline), " +
                                "reported when the oracle's own difference from the baseline is established.";
 
     /// <param name="higherIsBetter">The outcome's direction (exact match: higher; loss: lower); differences are oriented so positive is better.</param>
@@ -81,7 +82,7 @@ public static class GapShare
             var shareInterval = gapEstablished
                 ? Percentiles(diffs.Select((d, r) => gapDraws[r] > 0 ? d / gapDraws[r] : double.NaN).Where(double.IsFinite).ToArray())
                 : new Interval(double.NaN, double.NaN);
-            return new GapShareResult(arm.Method, Mean(arm), difference, Percentiles(diffs), share, shareInterval);
+            return new GapShareResult(arm.Method, Mean(arm), difference, Percentiles(diffs), share, shareInterval, Math.Min(arm.Seeds.Count, b.Seeds.Count));
         }
         return (Result(o), arms.Where(a => a.Method != baseline && a.Method != oracle).Select(Result).ToList());
     }

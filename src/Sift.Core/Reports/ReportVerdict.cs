@@ -21,7 +21,7 @@ public static class ReportVerdict
             lines.Add($"best method on {gap.Outcome}: {(best == null ? "none" : $"{best.Method}, {gap.Format(best.Difference)} vs {baseline}" + (double.IsNaN(best.Share) ? "" : $", {F(best.Share)} of the gap to {oracle.Method}"))}" +
                       $" ({oracle.Method}: {gap.Format(oracle.Difference)})");
             string Names(string verdict) =>
-                string.Join(", ", arms.Prepend(oracle).Where(a => a.Verdict == verdict).Select(a => a.Method)) is { Length: > 0 } s ? s : "none";
+                string.Join(", ", arms.Prepend(oracle).Where(a => a.Verdict.StartsWith(verdict, StringComparison.Ordinal)).Select(a => a.Method)) is { Length: > 0 } s ? s : "none";
             lines.Add($"vs {baseline} beyond noise (95% paired bootstrap): better: {Names("better")}; worse: {Names("worse")}; inconclusive: {Names("inconclusive")}");
         }
         var scores = detections.SelectMany(d => d.Rows).Where(r => r.Column != "random").OrderByDescending(r => r.Auroc).ToList();

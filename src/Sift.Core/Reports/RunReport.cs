@@ -19,6 +19,8 @@ public sealed record ReportInputs
     /// <summary>The method trained on clean data only: each method's share of the baseline-to-oracle gap is reported (needs <see cref="Baseline"/>).</summary>
     public string? Oracle { get; init; }
     public string Title { get; init; } = "Sift report";
+    /// <summary>A data file with a true/false field per example (e.g. noisy): the score tables' data maps are colored by it.</summary>
+    public (string Path, string Field)? Labels { get; init; }
 }
 
 /// <summary>
@@ -99,10 +101,11 @@ public static class RunReport
                 "0.5 is chance, 1 perfect, below 0.5 means the method ranks the labelled examples as its best." +
                 (within ? " Within strata: over pairs of examples of the same task or source only." : ""));
         }
+        var labels = inputs.Labels is { } l ? NoiseDetection.ReadLabels(l.Path, new Data.DatasetOptions(), l.Field) : null;
         int index = 0;
         foreach (var path in inputs.ScoreTables)
         {
-            var plots = ScorePlots.Render(ScoreTableFiles.Read(path), path);
+            var plots = ScorePlots.Render(ScoreTableFiles.Read(path), path, labels, inputs.Labels?.Field ?? "");
             html.Heading($"Scores: {Path.GetFileName(path)}");
             index++;
             foreach (var (name, title, png) in plots) html.Image($"scores{index}_{name}", png, $"{Path.GetFileName(path)}: {title}");
@@ -185,22 +188,29 @@ public static class RunReport
     {
         if (trained.Count == 0) return;
         html.Heading("Training curves");
-        void Plot(string name, string title, string y, string caption, IEnumerable<(RunHistory Run, string Metric, string Label)> lines)
+        // One colour per method, one line style per seed of it.
+        var groups = SeedGroups.Group(trained);
+        (string Group, int Variant) StyleOf(RunHistory run)
+        {
+            var group = groups.First(g => g.Runs.Contains(run));
+            return (group.Method, group.Runs.ToList().IndexOf(run));
+        }
+        void Plot(string name, string title, string y, string caption, IEnumerable<(RunHistory Run, string Metric, string Label, string Term)> lines, bool fromZero)
         {
             var series = lines.Where(l => l.Run.Metrics.ContainsKey(l.Metric))
-                .Select(l => l.Run.Metrics[l.Metric] with { Name = l.Label }).ToList();
-            if (series.Count > 0) html.Image(name, Charts.Lines(title, "step", y, series), caption);
+                .Select(l => l.Run.Metrics[l.Metric] with { Name = l.Label, Group = StyleOf(l.Run).Group + l.Term, Variant = StyleOf(l.Run).Variant }).ToList();
+            if (series.Count > 0) html.Image(name, Charts.Lines(title, "step", y, series, fromZero), caption);
         }
-        Plot("train_loss", "Training loss (next-token part)", "loss", "The next-token loss of each logged step; for SFTMix without its mixup term, which is shown below.",
-            trained.Select(r => (r, r.Metrics.ContainsKey("ntp_loss") ? "ntp_loss" : "loss", r.Name)));
+        Plot("train_loss", "Training loss (next-token part)", "loss", "The next-token loss of each logged step; for SFTMix without its mixup term, which is shown below. One colour per method, one line style per seed.",
+            trained.Select(r => (r, r.Metrics.ContainsKey("ntp_loss") ? "ntp_loss" : "loss", r.Name, "")), fromZero: true);
         Plot("eval_loss", "Held-out loss during training", "eval loss", "The training run's own evaluations (eval_loss in metrics.jsonl).",
-            trained.Select(r => (r, "eval_loss", r.Name)));
+            trained.Select(r => (r, "eval_loss", r.Name, "")), fromZero: true);
         var mixed = trained.Where(r => r.Metrics.ContainsKey("mixup_loss")).ToList();
         Plot("sftmix_terms", "SFTMix: NTP and mixup loss terms", "loss", "The two terms of the SFTMix objective, NTP + μ·mixup, before weighting.",
-            mixed.SelectMany(r => new[] { (r, "ntp_loss", $"{r.Name} NTP"), (r, "mixup_loss", $"{r.Name} mixup") }));
+            mixed.SelectMany(r => new[] { (r, "ntp_loss", $"{r.Name} NTP", " NTP"), (r, "mixup_loss", $"{r.Name} mixup", " mixup") }), fromZero: true);
         Plot("sftmix_grad_cosine", "SFTMix: cosine of the NTP and mixup gradients", "cosine",
             "Cosine between the gradients of the two terms at the diagnostic steps: near 0 the mixup term pushes in a direction of its own, near 1 it repeats NTP.",
-            mixed.Select(r => (r, "grad_cosine", r.Name)));
+            mixed.Select(r => (r, "grad_cosine", r.Name, "")), fromZero: false);
     }
 
     private static void Section(HtmlReport html, StringBuilder md, string heading, ReportTable table, string note)
