@@ -16,11 +16,12 @@ public static class ReportCommand
         var labels = new Option<string?>("--labels") { Description = "The scored data file with a true/false field per example (e.g. noisy): color the data maps by it" };
         var labelField = new Option<string>("--label-field") { Description = "The label field of --labels", DefaultValueFactory = _ => "noisy" };
         var output = new Option<string>("--out") { Description = "The HTML file to write; the Markdown tables go beside it (.md) with the PNGs", DefaultValueFactory = _ => "report.html" };
+        var setup = new Option<string?>("--setup") { Description = "A paragraph saying what was run (model, data, noise, what was kept), shown under the title" };
         var title = new Option<string>("--title") { Description = "Title of the report", DefaultValueFactory = _ => "Sift report" };
         var command = new Command("report", "One self-contained HTML report (plots embedded) and report.md: comparison table of every run, seed groups with " +
                                             "better/worse/inconclusive against a baseline, the share of an oracle's gap each method recovers, loss curves, noise-detection AUROC, score histograms and the data map.")
         {
-            runs, scores, evals, baseline, oracle, labels, labelField, output, title,
+            runs, scores, evals, baseline, oracle, labels, labelField, output, title, setup,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -33,6 +34,7 @@ public static class ReportCommand
                 Oracle = parse.GetValue(oracle),
                 Labels = parse.GetValue(labels) is { } file ? (InputFiles.Require(file, "--labels"), parse.GetValue(labelField)!) : null,
                 Title = parse.GetValue(title)!,
+                Setup = parse.GetValue(setup),
             }, parse.GetValue(output)!);
             Console.WriteLine($"wrote {html}");
             Console.WriteLine($"wrote {markdown}");

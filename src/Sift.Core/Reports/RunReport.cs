@@ -19,6 +19,8 @@ public sealed record ReportInputs
     /// <summary>The method trained on clean data only: each method's share of the baseline-to-oracle gap is reported (needs <see cref="Baseline"/>).</summary>
     public string? Oracle { get; init; }
     public string Title { get; init; } = "Sift report";
+    /// <summary>What was run, in the words of whoever ran it (model, data, noise, what was kept), shown under the title.</summary>
+    public string? Setup { get; init; }
     /// <summary>A data file with a true/false field per example (e.g. noisy): the score tables' data maps are colored by it.</summary>
     public (string Path, string Field)? Labels { get; init; }
 }
@@ -47,6 +49,11 @@ public static class RunReport
         var intro = $"{trained.Count} training runs: {string.Join(", ", trained.Select(r => r.Name))}" +
                     (runs.Count > trained.Count ? $"; evaluated models besides: {string.Join(", ", runs.Except(trained).Select(r => r.Name))}" : "") +
                     $". Made by `sift report` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.";
+        if (inputs.Setup is { Length: > 0 } setup)
+        {
+            html.Paragraph(setup);
+            md.Append(setup).Append("\n\n");
+        }
         html.Paragraph(intro);
         md.Append(intro).Append("\n\n");
         if (inputs.Oracle != null && inputs.Baseline == null) throw new SiftException("--oracle needs --baseline: the gap is the oracle's difference from the baseline");
