@@ -49,7 +49,7 @@ public class SyntheticInstructionsTests
         Assert.Equal(300 - 90, clean.Count);
         Assert.Subset(train.Select(c => c.Id).ToHashSet(), clean.Select(c => c.Id).ToHashSet());
         var pretrainTasks = File.ReadLines(Path.Combine(dir, "pretrain.jsonl"))
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("task").GetString()).ToHashSet();
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("task").GetString()!).ToHashSet();
         Assert.Equal(SyntheticInstructions.PretrainTasks.ToHashSet(), pretrainTasks);
         var tokenizer = Sift.Text.ModelTokenizer.Load(Path.Combine(dir, "tokenizer"));
         Assert.Equal(DemoTokenizer.VocabSize, tokenizer.VocabSize);
