@@ -68,4 +68,61 @@ public static unsafe class TensorMemory
         uint bits = BitConverter.SingleToUInt32Bits(x);
         return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
+
+    private const int DotBlock = 8192;
+
+    /// <summary>
+    /// (Σ a·b, Σ a², Σ b²) over two contiguous CPU float32 tensors of one length, in double: each block of
+    /// 8192 elements summed on one thread, the blocks' sums added in order, so the result is the same at any
+    /// thread count (libtorch's dot and sum split their work by the thread count and round accordingly).
+    /// </summary>
+    public static (double Ab, double Aa, double Bb) Dots(Tensor a, Tensor b)
+    {
+        long n = a.numel();
+        if (b.numel() != n) throw new ArgumentException($"Dots: {n} and {b.numel()} elements");
+        if (a.dtype != ScalarType.Float32 || b.dtype != ScalarType.Float32) throw new ArgumentException("Dots: expected float32 tensors");
+        float* x = (float*)Pointer(a, "dot"), y = (float*)Pointer(b, "dot");
+        int blocks = (int)((n + DotBlock - 1) / DotBlock);
+        var sums = new (double Ab, double Aa, double Bb)[blocks];
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = WorkerThreads.Count }, k =>
+        {
+            long start = (long)k * DotBlock;
+            sums[k] = BlockDots(x + start, y + start, (int)Math.Min(DotBlock, n - start));
+        });
+        (double ab, double aa, double bb) = (0, 0, 0);
+        foreach (var s in sums) (ab, aa, bb) = (ab + s.Ab, aa + s.Aa, bb + s.Bb);
+        return (ab, aa, bb);
+    }
+
+    /// <summary>One block's sums: fp32 products summed in fp32 vector lanes over 256 elements at a time, each such partial added in double.</summary>
+    private static (double Ab, double Aa, double Bb) BlockDots(float* x, float* y, int n)
+    {
+        const int Run = 256;
+        int i = 0;
+        Vector<double> ab = Vector<double>.Zero, aa = Vector<double>.Zero, bb = Vector<double>.Zero;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Run <= n; i += Run)
+            {
+                Vector<float> fab = Vector<float>.Zero, faa = Vector<float>.Zero, fbb = Vector<float>.Zero;
+                for (int j = i; j < i + Run; j += Vector<float>.Count)
+                {
+                    var (xj, yj) = (Vector.Load(x + j), Vector.Load(y + j));
+                    fab = Vector.FusedMultiplyAdd(xj, yj, fab);
+                    faa = Vector.FusedMultiplyAdd(xj, xj, faa);
+                    fbb = Vector.FusedMultiplyAdd(yj, yj, fbb);
+                }
+                ab += Widened(fab);
+                aa += Widened(faa);
+                bb += Widened(fbb);
+            }
+        (double sab, double saa, double sbb) = (Vector.Sum(ab), Vector.Sum(aa), Vector.Sum(bb));
+        for (; i < n; i++) (sab, saa, sbb) = (sab + (double)x[i] * y[i], saa + (double)x[i] * x[i], sbb + (double)y[i] * y[i]);
+        return (sab, saa, sbb);
+    }
+
+    private static Vector<double> Widened(Vector<float> v)
+    {
+        Vector.Widen(v, out var lo, out var hi);
+        return lo + hi;
+    }
 }

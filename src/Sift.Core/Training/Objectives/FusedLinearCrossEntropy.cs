@@ -19,11 +19,25 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// because the loss is a scalar whose weights are fixed at forward time. Logits are
 /// fp32 whatever the model dtype. Tests compare it with plain autograd through the full logits and,
 /// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
+/// <para>
+/// Results do not depend on the thread count. The one step of a chunk whose rounding could is the
+/// product of its rows with the head (logits h·Wᵀ, and dlogits·W for the rows' gradient), MKL's sgemm
+/// under libtorch: with more than one thread it rounds a product of 5, 6, 7, 9, 10 or 11 rows
+/// differently from one thread, while each row of a product of 4, 8 or 12 and more rows comes out the
+/// same at any thread count and any row count (1–3 rows take a path of their own, also the same at any
+/// thread count). So chunks are full but for the last (SFTMix's pairs and the rows no pair uses share
+/// chunks, as NTP's rows do), and a chunk of 4–11 rows is multiplied padded with zero rows to
+/// <see cref="MinGemmRows"/>, which gives each row the bits one thread gives it unpadded (ThreadCountTests
+/// measure both). The head's gradient dlogitsᵀ·h, summed over a chunk's rows, rounds alike at any thread count.
+/// </para>
 /// </summary>
 public static class FusedLinearCrossEntropy
 {
     /// <summary>Elements of one fp32 logits chunk (64 MiB).</summary>
     public const long ChunkElements = 1 << 24;
+
+    /// <summary>Fewest rows of a product with the head that MKL rounds alike at any thread count; chunks of 4 to this many rows less one are padded with zero rows to it.</summary>
+    public const long MinGemmRows = 12;
 
     /// <param name="pairRowsOnly">Only the rows of <paramref name="mixup"/>'s pairs (the others' NLL stays 0): for the mixup term alone.</param>
     public static FusedLoss Compute(Tensor rows, Tensor head, Tensor gold, double ntpScale, MixupRows? mixup = null, double mixScale = 0,
@@ -53,11 +67,16 @@ public static class FusedLinearCrossEntropy
         return sum.log_().PlusInPlace(max);
     }
 
-    /// <summary>One pass over the rows: pairs first (both members in one chunk), then the rows no pair uses.</summary>
+    /// <summary>
+    /// One pass over the rows: pairs first (both members in one chunk), each chunk of pairs filled up to
+    /// chunkRows with rows no pair uses, then the rest of those. So every chunk but the last is full, as
+    /// without pairs: a chunk of just the few rows no pair uses would be a small product with the head,
+    /// rounded differently at another thread count (see the class summary).
+    /// </summary>
     private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad, long chunkRows)
     {
         /// <summary>One fp32 logits buffer for every chunk: a fresh 64 MiB per chunk costs more in page faults than its softmax.</summary>
-        private readonly Tensor _logits = empty([Math.Min(rows.shape[0], Math.Max(2, chunkRows)), head.shape[0]], ScalarType.Float32, head.device);
+        private readonly Tensor _logits = empty([Math.Max(MinGemmRows, Math.Min(rows.shape[0], Math.Max(2, chunkRows))), head.shape[0]], ScalarType.Float32, head.device);
 
         public float[] Nll { get; } = new float[rows.shape[0]];
         public bool[] Correct { get; } = new bool[rows.shape[0]];
@@ -71,17 +90,19 @@ public static class FusedLinearCrossEntropy
             int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
             var inPair = new bool[Nll.Length];
             foreach (var i in mixup.Confident.Concat(mixup.Unconfident)) inPair[i] = true;
+            long[] rest = pairRowsOnly ? [] : Enumerable.Range(0, Nll.Length).Where(i => !inPair[i]).Select(i => (long)i).ToArray();
+            int used = 0;
             for (int start = 0; start < mixup.Count; start += pairsPerChunk)
             {
                 int n = Math.Min(pairsPerChunk, mixup.Count - start);
-                long[] index = [.. mixup.Confident.AsSpan(start, n), .. mixup.Unconfident.AsSpan(start, n)];
+                int fill = (int)Math.Min(Math.Max(0, chunkRows - 2 * n), rest.Length - used);
+                long[] index = [.. mixup.Confident.AsSpan(start, n), .. mixup.Unconfident.AsSpan(start, n), .. rest.AsSpan(used, fill)];
+                used += fill;
                 var (ntp, mix) = Chunk(index, mixup.Lambda.AsSpan(start, n).ToArray(), ntpScale, mixScale);
                 Total += ntpScale * ntp + mixScale * mix;
                 MixupSum += mix;
             }
-            if (pairRowsOnly) return;
-            var rest = Enumerable.Range(0, Nll.Length).Where(i => !inPair[i]).Select(i => (long)i).ToArray();
-            for (int start = 0; start < rest.Length; start += (int)chunkRows)
+            for (int start = used; start < rest.Length; start += (int)chunkRows)
             {
                 var (ntp, _) = Chunk(rest.AsSpan(start, (int)Math.Min(chunkRows, rest.Length - start)).ToArray(), [], ntpScale, mixScale);
                 Total += ntpScale * ntp;
@@ -90,7 +111,8 @@ public static class FusedLinearCrossEntropy
 
         /// <summary>
         /// The rows <paramref name="index"/>; when <paramref name="lambdas"/> has k entries, the first k rows
-        /// are confident members and the next k their unconfident partners. Returns (Σ NLL, Σ mixup).
+        /// are confident members, the next k their unconfident partners, and any after them rows no pair
+        /// uses. Returns (Σ NLL, Σ mixup).
         /// </summary>
         private (double Ntp, double Mix) Chunk(long[] index, float[] lambdas, double ntpScale, double mixScale)
         {
@@ -109,9 +131,9 @@ public static class FusedLinearCrossEntropy
             {
                 // Mixed logits are the mix of the members' logits (the head is linear, no bias).
                 lam = tensor(lambdas, device: device).unsqueeze(1);
-                var (yc, yu) = (y[..k], y[k..]);
+                var (yc, yu) = (y[..k], y[k..(2 * k)]);
                 oneMinusLam = lam.SubtractedFrom(1);
-                var mixed = logits[..k].lerp(logits[k..], oneMinusLam);
+                var mixed = logits[..k].lerp(logits[k..(2 * k)], oneMinusLam);
                 var target = (lam * mixed.gather(1, yc)).Plus(oneMinusLam * mixed.gather(1, yu));
                 var mixLse = SoftmaxInPlace(mixed, mixed.amax([1], keepdim: true), grads ? mixScale : null);
                 mix = (mixLse - target).to_type(ScalarType.Float64).sum().item<double>();
@@ -140,10 +162,10 @@ public static class FusedLinearCrossEntropy
             if (dMixed is not null)
             {
                 dLogits[..k].addcmul_(dMixed, lam!, Scalars.One);
-                dLogits[k..].addcmul_(dMixed, oneMinusLam!, Scalars.One);
+                dLogits[k..(2 * k)].addcmul_(dMixed, oneMinusLam!, Scalars.One);
             }
             var d = dLogits.to_type(head.dtype);
-            RowsGradient?.index_add_(0, at, d.matmul(head).to_type(ScalarType.Float32), Scalars.One);
+            RowsGradient?.index_add_(0, at, Product(d, head).to_type(ScalarType.Float32), Scalars.One);
             if (HeadGradient is not null)
             {
                 if (head.dtype == ScalarType.Float32) HeadGradient.addmm_(d.t(), h);
@@ -155,8 +177,19 @@ public static class FusedLinearCrossEntropy
         /// <summary>fp32 logits h·Wᵀ for a chunk of rows (into the shared buffer), whatever the model dtype.</summary>
         private Tensor Logits(Tensor h)
         {
-            var chunk = _logits.narrow(0, 0, h.shape[0]);
+            long n = h.shape[0];
+            if (NeedsPadding(n)) return Logits(Padded(h)).narrow(0, 0, n);
+            var chunk = _logits.narrow(0, 0, n);
             return head.dtype == ScalarType.Float32 ? chunk.addmm_(h, head.t(), beta: 0) : chunk.copy_(nn.functional.linear(h, head));
         }
+
+        /// <summary>a·b, rounded alike at any thread count (see <see cref="MinGemmRows"/>).</summary>
+        private static Tensor Product(Tensor a, Tensor b) =>
+            NeedsPadding(a.shape[0]) ? Padded(a).matmul(b).narrow(0, 0, a.shape[0]) : a.matmul(b);
+
+        private static bool NeedsPadding(long rows) => rows > 3 && rows < MinGemmRows;
+
+        /// <summary><paramref name="x"/> [n, D] over zero rows, to <see cref="MinGemmRows"/> rows.</summary>
+        private static Tensor Padded(Tensor x) => cat([x, zeros([MinGemmRows - x.shape[0], x.shape[1]], x.dtype, x.device)], 0);
     }
 }

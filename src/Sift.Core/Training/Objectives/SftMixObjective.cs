@@ -143,11 +143,9 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         {
             if (Defined(gNtp[i]) && Defined(gMix[i]))
             {
-                var a = gNtp[i].to_type(ScalarType.Float32).flatten();
-                var b = gMix[i].to_type(ScalarType.Float32).flatten();
-                dot += a.dot(b).item<float>();
-                nn += a.dot(a).item<float>();
-                mm += b.dot(b).item<float>();
+                // In double and in a fixed order: libtorch's dot rounds differently at another thread count.
+                var (ab, aa, bb) = TensorMemory.Dots(gNtp[i].to_type(ScalarType.Float32).contiguous(), gMix[i].to_type(ScalarType.Float32).contiguous());
+                (dot, nn, mm) = (dot + ab, nn + aa, mm + bb);
             }
             var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i].Plus(gMix[i]) : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;
             if (total is not null) sums.Add((parameters[i], total));
