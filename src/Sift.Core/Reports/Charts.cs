@@ -25,8 +25,10 @@ public static class Charts
         var palette = new ScottPlot.Palettes.Category20();
         var groups = new List<string>();
         double top = double.NegativeInfinity, bottom = double.PositiveInfinity;
+        int count = 0;
         foreach (var s in series)
         {
+            count++;
             var group = s.Group ?? s.Name;
             if (!groups.Contains(group)) groups.Add(group);
             var line = plot.Add.Scatter(s.X.ToArray(), s.Y.ToArray());
@@ -38,8 +40,7 @@ public static class Charts
             foreach (var y in s.Y.Where(double.IsFinite)) (top, bottom) = (Math.Max(top, y), Math.Min(bottom, y));
         }
         if (fromZero && bottom >= 0 && top > 0) plot.Axes.SetLimitsY(0, top * 1.05);
-        plot.ShowLegend(Edge.Right);
-        return plot.GetImageBytes(Width + 180, Height, ImageFormat.Png);
+        return Finish(plot, legend: true, entries: count);
     }
 
     /// <summary>
@@ -68,8 +69,7 @@ public static class Charts
                 foreach (var bar in bars.Bars) { bar.Size = width; bar.LineWidth = 0; bar.FillColor = color; }
             }
         }
-        if (groups.Count > 1) plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Finish(plot, legend: groups.Count > 1);
     }
 
     /// <summary>
@@ -103,8 +103,16 @@ public static class Charts
             points.LegendText = name;
             points.MarkerSize = 4;
         }
-        if (groups.Count > 1) plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Finish(plot, legend: groups.Count > 1);
+    }
+
+    /// <summary>The PNG, with the legend (when there is one) beside the plot, never over the data.</summary>
+    /// <param name="entries">Legend entries: the image grows taller so that they fit in one column.</param>
+    private static byte[] Finish(Plot plot, bool legend, int entries = 0)
+    {
+        if (!legend) return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        plot.ShowLegend(Edge.Right);
+        return plot.GetImageBytes(Width + 180, Math.Max(Height, 22 * entries + 60), ImageFormat.Png);
     }
 
     private static Plot NewPlot(string title, string xLabel, string yLabel)
