@@ -21,19 +21,9 @@ public static class DataCommand
     {
         var input = new Argument<string>("IN") { Description = "Data file: .jsonl, .json, .jsonl.zst or .parquet; any supported layout." };
         var output = new Argument<string>("OUT") { Description = "Output file: .jsonl, .jsonl.zst or .parquet (messages layout)." };
-        var format = new Option<string>("--format")
-        {
-            Description = $"Record layout: {DataLayoutNames.Choices}.",
-            DefaultValueFactory = _ => "auto",
-        };
-        var columns = new Option<string?>("--columns")
-        {
-            Description = "Field renames, e.g. prompt=question,response=answer (keys: id, system, prompt, query, response, messages, role, content, instances).",
-        };
-        var skipInvalid = new Option<bool>("--skip-invalid")
-        {
-            Description = "Skip invalid records instead of stopping; they are counted and listed in OUT's .rejects.jsonl.",
-        };
+        var read = new DataReadOptions(
+            columns: DataReadOptions.ColumnsWithKeysHelp,
+            skipInvalid: "Skip invalid records instead of stopping; they are counted and listed in OUT's .rejects.jsonl.");
         var maxRecordBytes = new Option<int>("--max-record-bytes")
         {
             Description = "Longest accepted line or array element, in bytes.",
@@ -41,17 +31,11 @@ public static class DataCommand
         };
         var command = new Command("convert", "Convert a data file to the OpenAI messages layout ({id, messages}) as JSON Lines or Parquet.")
         {
-            input, output, format, columns, skipInvalid, maxRecordBytes,
+            input, output, read, maxRecordBytes,
         };
         command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
-            var options = new DatasetOptions
-            {
-                Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
-                Columns = ColumnMapping.Parse(parse.GetValue(columns)),
-                SkipInvalid = parse.GetValue(skipInvalid),
-                MaxRecordBytes = parse.GetValue(maxRecordBytes),
-            };
+            var options = read.Bind(parse) with { MaxRecordBytes = parse.GetValue(maxRecordBytes) };
             var result = DatasetConversion.Run(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, options);
             var s = result.Statistics;
             Console.WriteLine($"wrote {result.Written} examples to {result.Output} " +
@@ -65,18 +49,6 @@ public static class DataCommand
         return command;
     }
 
-    private static (Option<string> Format, Option<string?> Columns, Option<bool> SkipInvalid) ReadOptions() => (
-        new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}.", DefaultValueFactory = _ => "auto" },
-        new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer." },
-        new Option<bool>("--skip-invalid") { Description = "Skip invalid records (counted) instead of stopping at the first." });
-
-    private static DatasetOptions ReadWith(ParseResult parse, (Option<string> Format, Option<string?> Columns, Option<bool> SkipInvalid) read) => new()
-    {
-        Layout = DataLayoutNames.Parse(parse.GetValue(read.Format) ?? "auto"),
-        Columns = ColumnMapping.Parse(parse.GetValue(read.Columns)),
-        SkipInvalid = parse.GetValue(read.SkipInvalid),
-    };
-
     private static void ReportSkipped(DatasetStatistics stats, string input)
     {
         if (stats.Invalid > 0) Console.WriteLine($"skipped {stats.Invalid} invalid records of {input}");
@@ -87,15 +59,15 @@ public static class DataCommand
         var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." };
         var output = new Option<string>("--out") { Description = "Output folder for train.jsonl and heldout.jsonl.", Required = true };
         var fraction = new Option<double>("--heldout-fraction") { Description = "Share held out, chosen by a hash of the example id.", DefaultValueFactory = _ => 0.1 };
-        var read = ReadOptions();
+        var read = new DataReadOptions();
         var command = new Command("split", "Split a data file into train.jsonl and heldout.jsonl (messages layout) by a hash of each example id.")
         {
-            input, output, fraction, read.Format, read.Columns, read.SkipInvalid,
+            input, output, fraction, read,
         };
         command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
             var stats = new DatasetStatistics();
-            var (train, held) = DatasetFiles.Split(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), stats);
+            var (train, held) = DatasetFiles.Split(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, read.Bind(parse), parse.GetValue(fraction), stats);
             Console.WriteLine($"wrote {train} training and {held} held-out examples to {parse.GetValue(output)}");
             ReportSkipped(stats, parse.GetValue(input)!);
             return 0;
@@ -110,14 +82,14 @@ public static class DataCommand
         var fraction = new Option<double>("--fraction") { Description = "Share of examples whose final answer is replaced by another corrupted example's answer.", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Seed for choosing the examples.", DefaultValueFactory = _ => 0 };
         var cleanOut = new Option<string?>("--clean-out") { Description = "Also write the uncorrupted examples alone to this .jsonl (the oracle training set)." };
-        var read = ReadOptions();
+        var read = new DataReadOptions();
         var command = new Command("noise", "Inject label noise for robustness experiments: shuffle the final answers of a fraction of examples among themselves, and label them.")
         {
-            input, output, fraction, seed, cleanOut, read.Format, read.Columns, read.SkipInvalid,
+            input, output, fraction, seed, cleanOut, read,
         };
         command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
         {
-            var (total, noisy) = DataNoise.ShuffleResponses(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, ReadWith(parse, read), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
+            var (total, noisy) = DataNoise.ShuffleResponses(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, read.Bind(parse), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
             Console.WriteLine($"wrote {total} examples to {parse.GetValue(output)}, {noisy} with another example's answer (noisy: true)");
             return 0;
         }));

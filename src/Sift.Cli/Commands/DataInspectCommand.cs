@@ -11,34 +11,24 @@ public static class DataInspectCommand
     {
         var input = new Argument<string>("FILE") { Description = "Data file: .jsonl, .json, .jsonl.zst or .parquet; any supported layout." };
         var model = new Option<string>("--model") { Description = "Model folder whose tokenizer and chat template to use.", Required = true };
-        var format = new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}.", DefaultValueFactory = _ => "auto" };
-        var columns = new Option<string?>("--columns")
-        {
-            Description = "Field renames, e.g. prompt=question,response=answer (keys: id, system, prompt, query, response, messages, role, content, instances).",
-        };
+        var read = new DataReadOptions(columns: DataReadOptions.ColumnsWithKeysHelp, skipInvalid: "Skip and count invalid records instead of stopping at the first.");
         var template = new Option<string?>("--template") { Description = "Chat template name, overriding the model's (llama-2, llama-3, chatml, qwen2, qwen2.5, mistral, mistral-legacy, plain)." };
         var maxLength = new Option<int>("--max-length") { Description = "Longest example in tokens.", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
         var overLength = new Option<string>("--over-length") { Description = "Longer examples: truncate or drop.", DefaultValueFactory = _ => "truncate" };
         var lastTurnOnly = new Option<bool>("--last-turn-only") { Description = "Train only the last assistant turn." };
         var trainOnPrompt = new Option<bool>("--train-on-prompt") { Description = "Train every token, prompt included." };
-        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip and count invalid records instead of stopping at the first." };
         var examples = new Option<int>("--examples") { Description = "How many tokenized examples to show, trained text marked ⟦like this⟧.", DefaultValueFactory = _ => 3 };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder of the tokenized cache: reuse it, or write it." };
 
         var command = new Command("inspect", "Show what a data file becomes for a model: counts, layout, token lengths, truncation, and examples with the trained text marked.")
         {
-            input, model, format, columns, template, maxLength, overLength, lastTurnOnly, trainOnPrompt, skipInvalid, examples, cacheDir,
+            input, model, read.Format, read.Columns, template, maxLength, overLength, lastTurnOnly, trainOnPrompt, read.SkipInvalid!, read.Limit, examples, cacheDir,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int show = parse.GetValue(examples);
             if (show < 0) throw new SiftException($"--examples must be 0 or more, got {show}.");
-            var read = new DatasetOptions
-            {
-                Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
-                Columns = ColumnMapping.Parse(parse.GetValue(columns)),
-                SkipInvalid = parse.GetValue(skipInvalid),
-            };
+            var readOptions = read.Bind(parse);
             var options = new TokenizationOptions
             {
                 MaxLength = parse.GetValue(maxLength),
@@ -50,9 +40,9 @@ public static class DataInspectCommand
             var modelDir = parse.GetValue(model)!;
             var tokenizer = TokenizedDataset.TokenizerFor(modelDir, options, parse.GetValue(template));
             var dataPath = InputFiles.Require(parse.GetValue(input)!, "FILE");
-            var dataset = TokenizedDataset.LoadOrBuild(dataPath, read, tokenizer, parse.GetValue(cacheDir));
+            var dataset = TokenizedDataset.LoadOrBuild(dataPath, readOptions, tokenizer, parse.GetValue(cacheDir));
             if (dataset.Cache.Note != null) Console.Error.WriteLine($"note: {dataset.Cache.Note}");
-            Print(dataPath, modelDir, tokenizer, dataset, show);
+            Print(dataPath, modelDir, tokenizer, dataset, show, readOptions.Limit);
             return 0;
         }));
         return command;
@@ -65,7 +55,7 @@ public static class DataInspectCommand
         _ => throw new SiftException($"--over-length: unknown policy '{text}'; use truncate or drop."),
     };
 
-    private static void Print(string dataPath, string modelDir, ExampleTokenizer tokenizer, TokenizedDataset dataset, int show)
+    private static void Print(string dataPath, string modelDir, ExampleTokenizer tokenizer, TokenizedDataset dataset, int show, int? limit)
     {
         var r = dataset.Report;
         var s = r.Read;
@@ -75,6 +65,7 @@ public static class DataInspectCommand
         Console.WriteLine($"          {s.Records} records, {s.Examples} examples, {s.Invalid} invalid ({s.EmptyResponses} with an empty answer), " +
                           $"{s.DuplicateIds} duplicate ids, {s.DuplicateContentDropped} duplicate contents dropped, " +
                           $"{s.DuplicateContentKept} kept under distinct ids");
+        if (limit is int n && s.Examples >= n) Console.WriteLine($"          stopped at --limit {n}: the rest of the file was not read");
         Console.WriteLine($"model     {modelDir}");
         Console.WriteLine($"          {tokenizer.Tokenizer.Description}; template {tokenizer.Template.Name}");
         var trainedWhat = o.TrainOnPrompt ? "every token" : o.LastTurnOnly ? "the last assistant turn" : "every assistant turn";

@@ -15,9 +15,8 @@ public static class EvalCommand
     {
         var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout (e.g. RUN/model of `sift train`)", Required = true };
         var data = new Option<string?>("--data") { Description = "Held-out data file (.jsonl, .json, .jsonl.zst, .parquet; any supported layout)" };
-        var format = new Option<string>("--format") { Description = $"Record layout of --data: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
-        var columns = new Option<string?>("--columns") { Description = "Field renames of --data, e.g. prompt=question,response=answer (GSM8K)" };
-        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records of --data (counted) instead of stopping at the first" };
+        var read = new DataReadOptions($"Record layout of --data: {DataLayoutNames.Choices}", "Field renames of --data, e.g. prompt=question,response=answer (GSM8K)",
+            "Skip invalid records of --data (counted) instead of stopping at the first", DataReadOptions.LimitOfDataHelp);
         var template = new Option<string?>("--template") { Description = "Chat template name, overriding the one detected (use the training setting)" };
         var maxLength = new Option<int>("--max-length") { Description = "Tokens per example for the loss; longer ones are truncated (use the training setting)", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
         var lastTurn = new Option<bool>("--last-turn-only") { Description = "Score only the last assistant turn (use the training setting)" };
@@ -38,7 +37,7 @@ public static class EvalCommand
         var command = new Command("eval", "Evaluate a model: held-out response loss, perplexity and token accuracy; exact match of greedy answers (--generate); " +
                                           "IFEval strict and loose accuracy (--ifeval); multiple-choice log-likelihood accuracy (--multiple-choice). Writes OUT/eval.json and per-example rows.")
         {
-            model, data, format, columns, skipInvalid, template, maxLength, lastTurn, batchSize, dtype, cacheDir, generate, matcher, maxNew, stop, ifeval,
+            model, data, read, template, maxLength, lastTurn, batchSize, dtype, cacheDir, generate, matcher, maxNew, stop, ifeval,
             multipleChoice, choicePrompt, choiceChat, output,
         };
         command.Subcommands.Add(Auroc());
@@ -60,7 +59,7 @@ public static class EvalCommand
                 Model = modelDir,
                 OutDir = outDir,
                 DataPath = InputFiles.RequireIfGiven(parse.GetValue(data), "--data"),
-                Read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)), SkipInvalid = parse.GetValue(skipInvalid) },
+                Read = read.Bind(parse),
                 Tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) },
                 Template = parse.GetValue(template),
                 CacheDir = parse.GetValue(cacheDir),

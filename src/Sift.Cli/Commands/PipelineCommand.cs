@@ -36,7 +36,6 @@ public static class PipelineCommand
             foreach (var s in recipe.Stages)
                 foreach (var missing in s.MissingInputs)
                     Console.Error.WriteLine($"warning: stage '{s.Name}' reads {missing}, which does not exist and no stage makes it");
-        int total = recipe.Stages.Count;
         var stages = recipe.Stages.Select(s => new Stage
         {
             Name = s.Name,
@@ -53,22 +52,24 @@ public static class PipelineCommand
                     Console.Error.WriteLine($"[{s.Name}] resuming from {checkpoint}");
                     args.Add("--resume");
                 }
-                Console.Error.WriteLine($"[{recipe.Stages.ToList().IndexOf(s) + 1}/{total}] {s.Name}: sift {string.Join(' ', args.Select(Quote))}");
+                Console.Error.WriteLine($"[{s.Name}] sift {string.Join(' ', args.Select(Quote))}");
                 int code = Program.BuildRoot().Parse(args.ToArray()).Invoke();
                 if (code != 0) throw new SiftException($"stage '{s.Name}' failed (exit code {code}); fix it and run the pipeline again: finished stages are kept");
             },
         }).ToList();
-        var results = StageRunner.Run(stages, recipe.RunDir, dryRun, new SynchronousLog());
+        var progress = dryRun ? null : new PipelineProgress(stages.Select(s => s.Kind), () => clock.Elapsed);
+        var results = StageRunner.Run(stages, recipe.RunDir, dryRun, new SynchronousLog(), progress);
         foreach (var r in results) Console.WriteLine($"{r.Name}\t{r.Outcome.ToString().ToLowerInvariant()}\t{r.OutputDir}");
         if (dryRun) return 0;
-        Console.WriteLine(Summary(results, clock.Elapsed));
+        Console.WriteLine(Summary(results, clock.Elapsed, progress!.TimeByKind()));
         onFinished?.Invoke(results);
         return 0;
     }
 
-    /// <summary>"36 stages in 11 min 2 s: 30 ran, 6 cached".</summary>
-    private static string Summary(IReadOnlyList<StageResult> results, TimeSpan wall) =>
-        $"{results.Count} stages in {Duration(wall)}: {results.Count(r => r.Outcome == StageOutcome.Ran)} ran, {results.Count(r => r.Outcome == StageOutcome.Cached)} cached";
+    /// <summary>"36 stages in 11 min 2 s: 30 ran, 6 cached; train 580.2 s (18 stages), eval 41.0 s (6), other 9.3 s (6)".</summary>
+    private static string Summary(IReadOnlyList<StageResult> results, TimeSpan wall, string timeByKind) =>
+        $"{results.Count} stages in {Duration(wall)}: {results.Count(r => r.Outcome == StageOutcome.Ran)} ran, {results.Count(r => r.Outcome == StageOutcome.Cached)} cached" +
+        (timeByKind.Length > 0 ? $"; {timeByKind}" : "");
 
     private static string Duration(TimeSpan t) => t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds} s" : $"{t.TotalSeconds:F1} s";
 

@@ -32,9 +32,8 @@ public static class ScoreCommand
         var refModel = new Option<string>("--ref") { Description = "Reference model folder (the base fine-tuned on the whole pool)", Required = kind == ScoreKind.Learnability };
         var run = new Option<string?>("--run") { Description = "Training output folder holding confidence_checkpoints.json" };
         var checkpoints = new Option<string[]>("--checkpoints") { Description = "Checkpoint folders in training order (instead of --run)", AllowMultipleArgumentsPerToken = true };
-        var format = new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
-        var columns = new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer" };
-        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records (counted in OUT.meta.json) instead of stopping at the first" };
+        var read = new DataReadOptions($"Record layout: {DataLayoutNames.Choices}", "Field renames, e.g. prompt=question,response=answer",
+            "Skip invalid records (counted in OUT.meta.json) instead of stopping at the first", DataReadOptions.DefaultLimitHelp);
         var maxLength = new Option<int>("--max-length") { Description = "Tokens per example; longer ones are truncated (use the training setting)", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
         var template = new Option<string?>("--template") { Description = "Chat template name, overriding the one detected (use the training setting)" };
         var lastTurn = new Option<bool>("--last-turn-only") { Description = "Score only the last assistant turn (use the training setting)" };
@@ -47,7 +46,7 @@ public static class ScoreCommand
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
         var tokenMean = TokenMeanOption();
 
-        var command = new Command(name, help) { data, output, format, columns, skipInvalid, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
+        var command = new Command(name, help) { data, output, read, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
         switch (kind)
         {
             case ScoreKind.Perplexity: command.Add(model); break;
@@ -67,12 +66,7 @@ public static class ScoreCommand
             {
                 Kind = kind,
                 DataPath = InputFiles.Require(parse.GetValue(data)!, "--data"),
-                Read = new DatasetOptions
-                {
-                    Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
-                    Columns = ColumnMapping.Parse(parse.GetValue(columns)),
-                    SkipInvalid = parse.GetValue(skipInvalid),
-                },
+                Read = read.Bind(parse),
                 Tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) },
                 Template = parse.GetValue(template),
                 Models = models,
@@ -158,25 +152,28 @@ public static class ScoreCommand
         var data = new Option<string>("--data") { Description = "Data file", Required = true };
         var output = new Option<string>("--out") { Description = "Output path without extension", Required = true };
         var seed = new Option<long>("--seed") { Description = "Seed", DefaultValueFactory = _ => 0 };
-        var format = new Option<string>("--format") { Description = $"Record layout: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
-        var columns = new Option<string?>("--columns") { Description = "Field renames, e.g. prompt=question,response=answer" };
-        var command = new Command("random", ScoreHelp.Random) { data, output, seed, format, columns };
+        var read = new DataReadOptions($"Record layout: {DataLayoutNames.Choices}", "Field renames, e.g. prompt=question,response=answer", skipInvalid: null,
+            DataReadOptions.DefaultLimitHelp);
+        var command = new Command("random", ScoreHelp.Random) { data, output, seed, read };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var dataPath = InputFiles.Require(parse.GetValue(data)!, "--data");
-            var read = new DatasetOptions { Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"), Columns = ColumnMapping.Parse(parse.GetValue(columns)) };
-            var table = RandomScoreTable.Build(DatasetReader.Read(dataPath, read), parse.GetValue(seed));
+            var readOptions = read.Bind(parse);
+            var table = RandomScoreTable.Build(DatasetReader.Read(dataPath, readOptions), parse.GetValue(seed));
             var stem = ScoreTableFiles.Stem(parse.GetValue(output)!);
             ScoreTableFiles.WriteBoth(table, stem);
             var hash = Sift.Pipeline.ContentHash.OfFile(dataPath);
             new ScoreMeta
             {
                 Kind = "random",
-                Fingerprint = Sift.Pipeline.ContentHash.OfString($"random;seed={parse.GetValue(seed)};data={hash}"),
+                // The limit only when set, so tables scored without it keep their fingerprint.
+                Fingerprint = Sift.Pipeline.ContentHash.OfString($"random;seed={parse.GetValue(seed)};data={hash}" +
+                                                                 (readOptions.Limit is int limit ? $";limit={limit}" : "")),
                 DataPath = Path.GetFullPath(dataPath),
                 DataSha256 = hash,
                 Assigned = table.RowCount,
                 Scored = table.RowCount,
+                DataLimit = readOptions.Limit,
                 Columns = ScoreMeta.Describe(table),
             }.Write(ScoreMeta.PathFor(stem));
             Console.WriteLine($"scored {table.RowCount} examples -> {stem}.parquet, {stem}.jsonl");

@@ -37,15 +37,14 @@ public static class SelectCommand
         var stratify = new Option<string?>("--stratify") { Description = "Apply the policy within each value of this column (of the score table or a --with table); amounts are shared in proportion to stratum sizes" };
         var with = new Option<string[]>("--with") { Description = "Extra tables with an id column (e.g. a source column for --stratify)", AllowMultipleArgumentsPerToken = true };
         var names = new Option<string?>("--names") { Description = "Subset names, comma separated (default: selected; for a split confident,unconfident)" };
-        var format = new Option<string>("--format") { Description = $"Record layout of --data: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
-        var columns = new Option<string?>("--columns") { Description = "Field renames of --data, e.g. prompt=question,response=answer" };
-        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records of --data (as when it was scored)" };
+        var read = new DataReadOptions($"Record layout of --data: {DataLayoutNames.Choices}", "Field renames of --data, e.g. prompt=question,response=answer",
+            "Skip invalid records of --data (as when it was scored)", "Read only the first N valid examples of --data, in file order (as when it was scored)");
 
         var command = new Command("select", "Select examples by a score: top-k, fraction, threshold, median or quantile split, stratified, or random with a seed. " +
                                             "Ties are broken by position in the data file; rows with NaN or inf are never selected. " +
                                             "Writes the subsets as data files and a manifest (policy, counts, score ranges, SHA-256 of the inputs).")
         {
-            scores, data, output, preset, column, random, order, topK, fraction, threshold, split, dropAbove, dropBelow, stratify, with, names, format, columns, skipInvalid,
+            scores, data, output, preset, column, random, order, topK, fraction, threshold, split, dropAbove, dropBelow, stratify, with, names, read,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -75,12 +74,7 @@ public static class SelectCommand
             };
             var result = SelectionRun.Run(new SelectionRun.Request(
                 InputFiles.Require(parse.GetValue(scores)!, "--scores", "score table"), InputFiles.Require(parse.GetValue(data)!, "--data"),
-                new DatasetOptions
-                {
-                    Layout = DataLayoutNames.Parse(parse.GetValue(format) ?? "auto"),
-                    Columns = ColumnMapping.Parse(parse.GetValue(columns)),
-                    SkipInvalid = parse.GetValue(skipInvalid),
-                },
+                read.Bind(parse),
                 policy, parse.GetValue(output)!, parse.GetValue(with) ?? []));
             foreach (var (name, path, count) in result.Subsets) Console.WriteLine($"{name}: {count} examples -> {path}");
             foreach (var note in result.Notes) Console.WriteLine($"note: {note}");

@@ -13,6 +13,7 @@ public static class TrainCommand
         var recipe = new Argument<string?>("RECIPE") { Description = "YAML recipe (sections model, data, objective, optimizer, schedule, precision, lora, eval, output)", Arity = ArgumentArity.ZeroOrOne };
         var model = new Option<string?>("--model") { Description = pretrain ? "Tokenizer folder (sets tokenizer)" : "Model folder in Hugging Face layout (sets model)" };
         var data = new Option<string?>("--data") { Description = "Training data file (sets data.train)" };
+        var limit = new Option<string?>("--limit") { Description = "Read only the first N valid examples of each data file, in file order (sets data.limit; quick trials)", HelpName = "N" };
         var output = new Option<string?>("--output-dir") { Description = "Output folder (sets output.output_dir)" };
         var set = new Option<string[]>("--set") { Description = "Override a recipe setting, e.g. --set optimizer.learning_rate=1e-4 (repeatable)" };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or the latest in output_dir when no folder is given", Arity = ArgumentArity.ZeroOrOne };
@@ -20,12 +21,12 @@ public static class TrainCommand
         var command = pretrain
             ? new Command("pretrain", "Pre-train a Llama model from a config (model_config) on plain text: packed blocks, every token trained.")
             : new Command("train", "Fine-tune a model on instruction data (NTP, NEFTune or SFTMix objective).");
-        foreach (var o in new Option[] { model, data, output, set, resume, overwrite }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, data, limit, output, set, resume, overwrite }) command.Options.Add(o);
         command.Arguments.Add(recipe);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var tree = parse.GetValue(recipe) is { } path ? ConfigTree.Load(path) : ConfigTree.Empty();
-            TrainRecipe.ApplyCommandLine(tree, pretrain, parse.GetValue(model), parse.GetValue(data), parse.GetValue(output), parse.GetValue(set) ?? []);
+            TrainRecipe.ApplyCommandLine(tree, pretrain, parse.GetValue(model), parse.GetValue(data), parse.GetValue(output), parse.GetValue(set) ?? [], parse.GetValue(limit));
             var resolved = TrainRecipe.Bind(tree, pretrain);
             RequireInputs(resolved, tree);
             string? resumeFrom = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "latest";

@@ -25,4 +25,7 @@ public sealed record DatasetOptions
 
     /// <summary>The longest line (JSON Lines) or array element (JSON) accepted, in bytes.</summary>
     public int MaxRecordBytes { get; init; } = DefaultMaxRecordBytes;
+
+    /// <summary>Read only the first N valid examples, in file order, and stop (--limit, data.limit); null reads the whole file.</summary>
+    public int? Limit { get; init; }
 }

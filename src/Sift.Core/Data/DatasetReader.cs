@@ -9,7 +9,8 @@ namespace Sift.Data;
 /// of validated, normalized conversations with stable ids. Memory stays bounded by one record plus
 /// the set of ids seen. Every problem names the file, line or row and field; by default the first
 /// invalid record stops the read with a SiftException, with SkipInvalid it is counted and sent to
-/// the rejects sink instead.
+/// the rejects sink instead. With <see cref="DatasetOptions.Limit"/> the read stops after that many
+/// examples.
 /// <para>Ids: the record's id field (string, or integer) when present, else the content hash of
 /// <see cref="ExampleId"/>. A repeated given id is invalid. An example without an id whose content
 /// repeats an earlier one is dropped and counted (it would repeat the hashed id).</para>
@@ -41,6 +42,7 @@ public sealed class DatasetReader : IDisposable
     {
         if (!File.Exists(path)) throw new SiftException($"{path}: data file not found.");
         if (options.MaxRecordBytes < 2) throw new SiftException($"max_record_bytes must be at least 2, got {options.MaxRecordBytes}.");
+        if (options.Limit is int limit) ExampleLimit.Check(limit, "limit");
         var format = options.FileFormat == DataFileFormat.Auto ? DataFileFormats.Detect(path) : options.FileFormat;
         statistics ??= new DatasetStatistics();
         statistics.FileFormat = format;
@@ -52,6 +54,7 @@ public sealed class DatasetReader : IDisposable
         using var reader = new DatasetReader(path, options, stats);
         using var opened = OpenRecords(path, format, options, reader);
         var output = new List<Conversation>(4);
+        long remaining = options.Limit ?? long.MaxValue;
         using var records = opened.Records.GetEnumerator();
         while (true)
         {
@@ -70,7 +73,12 @@ public sealed class DatasetReader : IDisposable
             }
             output.Clear();
             reader.Process(records.Current, output);
-            foreach (var conversation in output) yield return conversation;
+            foreach (var conversation in output)
+            {
+                yield return conversation;
+                // Stops before reading further records: their problems and statistics are not part of this read.
+                if (--remaining == 0) yield break;
+            }
         }
         if (stats.Records == 0) throw new SiftException($"{path}: the file is empty (0 examples); give a data file with at least one example.");
     }

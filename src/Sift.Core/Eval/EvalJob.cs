@@ -98,7 +98,7 @@ public static class EvalJob
             }
             summary = summary with
             {
-                Data = Path.GetFullPath(s.DataPath), DataSha256 = ContentHash.OfFile(s.DataPath), Tokenization = s.Tokenization.Describe(),
+                Data = Path.GetFullPath(s.DataPath), DataSha256 = ContentHash.OfFile(s.DataPath), DataLimit = s.Read.Limit, Tokenization = s.Tokenization.Describe(),
                 Examples = tokenized.Examples.Count, ExcludedExamples = (int)(tokenized.Report.Read.Examples - tokenized.Examples.Count), Tokens = loss.Tokens,
                 EvalLoss = EvalSummary.Finite(loss.Loss), EvalPerplexity = EvalSummary.Finite(loss.Perplexity), EvalTokenAccuracy = EvalSummary.Finite(loss.TokenAccuracy),
             };

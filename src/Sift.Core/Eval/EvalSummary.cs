@@ -27,6 +27,8 @@ public sealed record EvalSummary
     public required string Model { get; init; }
     public string? Data { get; init; }
     public string? DataSha256 { get; init; }
+    /// <summary>--limit: only the first N valid examples of the data file were read; absent when the whole file was.</summary>
+    public int? DataLimit { get; init; }
     public string? Template { get; init; }
     public string? Tokenization { get; init; }
     /// <summary>Examples of the data file with at least one response token (after truncation).</summary>

@@ -15,14 +15,15 @@ public sealed record StageResult(string Name, string Key, string OutputDir, Stag
 /// whose folder holds a completion record with that key is skipped. Work happens in a temporary
 /// folder (NAME-KEY.partial) renamed into place when done, so an interrupted stage leaves nothing
 /// that looks finished. A rerun empties that folder, except for a <see cref="Stage.Resumable"/>
-/// stage, which continues in it (same key, so the same inputs).
+/// stage, which continues in it (same key, so the same inputs). With a <see cref="PipelineProgress"/>
+/// each stage that runs is announced by its progress line.
 /// </summary>
 public static class StageRunner
 {
     private const string CompletionFile = "stage.json";
     private const string WorkSuffix = ".partial";
 
-    public static IReadOnlyList<StageResult> Run(IReadOnlyList<Stage> stages, string runDir, bool dryRun, IProgress<string> log)
+    public static IReadOnlyList<StageResult> Run(IReadOnlyList<Stage> stages, string runDir, bool dryRun, IProgress<string> log, PipelineProgress? progress = null)
     {
         var byName = new Dictionary<string, Stage>();
         foreach (var s in stages)
@@ -41,6 +42,7 @@ public static class StageRunner
             if (IsComplete(outDir, key))
             {
                 log.Report($"[{stage.Name}] cached ({outDir})");
+                progress?.Cached(stage.Kind);
                 if (!dryRun) LinkByName(runDir, stage.Name, outDir, log);
                 results.Add(new(stage.Name, key, outDir, StageOutcome.Cached));
                 continue;
@@ -51,7 +53,7 @@ public static class StageRunner
                 results.Add(new(stage.Name, key, outDir, StageOutcome.Planned));
                 continue;
             }
-            log.Report($"[{stage.Name}] running {stage.Kind}");
+            log.Report(progress?.Starting(stage.Name, stage.Kind) ?? $"[{stage.Name}] running {stage.Kind}");
             var work = outDir + WorkSuffix;
             bool resuming = stage.Resumable && Directory.Exists(work);
             if (resuming) log.Report($"[{stage.Name}] continuing the interrupted run in {work} (its inputs are unchanged)");
@@ -75,6 +77,7 @@ public static class StageRunner
             if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
             Directory.Move(work, outDir);
             LinkByName(runDir, stage.Name, outDir, log);
+            progress?.Finished();
             results.Add(new(stage.Name, key, outDir, StageOutcome.Ran));
         }
         return results;

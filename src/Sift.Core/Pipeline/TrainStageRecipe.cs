@@ -6,7 +6,7 @@ namespace Sift.Pipeline;
 
 /// <summary>
 /// What a pipeline stage running `sift train` or `sift pretrain` reads and where it writes: its
-/// recipe YAML loaded with the stage's --model, --data, --output-dir and --set overrides applied,
+/// recipe YAML loaded with the stage's --model, --data, --output-dir, --limit and --set overrides applied,
 /// in the order `sift train` applies them.
 /// </summary>
 public static class TrainStageRecipe
@@ -18,7 +18,7 @@ public static class TrainStageRecipe
     {
         if (!IsTrain(args)) return null;
         bool pretrain = args[0] == "pretrain";
-        string? recipe = null, model = null, data = null, output = null;
+        string? recipe = null, model = null, data = null, output = null, limit = null;
         var sets = new List<string>();
         for (int i = 1; i < args.Count; i++)
         {
@@ -30,13 +30,14 @@ public static class TrainStageRecipe
                 case "--model": model = Value() ?? model; break;
                 case "--data": data = Value() ?? data; break;
                 case "--output-dir": output = Value() ?? output; break;
+                case "--limit": limit = Value() ?? limit; break;
                 case "--set": if (Value() is { } s) sets.Add(s); break;
                 case "--resume": if (inline == null && i + 1 < args.Count && !args[i + 1].StartsWith('-')) i++; break; // its optional folder
                 default: if (!option.StartsWith('-')) recipe ??= option; break;
             }
         }
         var tree = recipe != null && !recipe.Contains("${") ? ConfigTree.Load(recipe) : ConfigTree.Empty();
-        TrainRecipe.ApplyCommandLine(tree, pretrain, model, data, output, sets);
+        TrainRecipe.ApplyCommandLine(tree, pretrain, model, data, output, sets, limit);
         return tree;
     }
 

@@ -149,6 +149,7 @@ public static class ScoreJob
             Scored = data.Examples.Count,
             NonFinite = nonFinite,
             InvalidRecords = data.InvalidRecords,
+            DataLimit = s.Read.Limit,
             Excluded = data.Excluded.ToList(),
             Columns = ScoreMeta.Describe(table, tokenMean),
         };
@@ -193,5 +194,6 @@ public static class ScoreJob
         .. weights.Models.Select((m, i) => $"model={m}:{weights.Identities[i]}"),
         // Only when not the default, so the fingerprints (and finished tables) of earlier runs stay valid.
         .. (s.Kind == ScoreKind.Confidence && s.TokenMean != TokenMean.Geometric ? [$"token_mean={TokenMeans.Name(s.TokenMean)}"] : Array.Empty<string>()),
+        .. (s.Read.Limit is int limit ? [$"limit={limit}"] : Array.Empty<string>()),
     ]));
 }

@@ -46,6 +46,8 @@ public sealed record ScoreMeta
     public int NonFinite { get; init; }
     /// <summary>Records of the data file skipped as invalid (--skip-invalid); they have no id and no row.</summary>
     public long InvalidRecords { get; init; }
+    /// <summary>--limit: only the first N valid examples of the data file were read; absent when the whole file was.</summary>
+    public int? DataLimit { get; init; }
     public List<ExcludedExample> Excluded { get; init; } = [];
     public Dictionary<string, string> Columns { get; init; } = [];
 

@@ -29,7 +29,8 @@ public static class SelectionRun
         var unknown = table.Ids.Where(id => !position.ContainsKey(id)).ToList();
         if (unknown.Count > 0)
             throw new SiftException($"{request.ScoresPath}: {unknown.Count} ids are not in {request.DataPath}: {string.Join(", ", unknown.Take(5).Select(i => $"'{i}'"))}" +
-                                    $"{(unknown.Count > 5 ? ", ..." : "")}; select from the data file that was scored");
+                                    $"{(unknown.Count > 5 ? ", ..." : "")}; select from the data file that was scored" +
+                                    (request.Read.Limit is int limit ? $", read as it was scored (--limit {limit} reads only its first {limit} examples)" : ""));
 
         var values = policy.RandomSeed is long seed
             ? table.Ids.Select(id => RandomScore.Of(seed, id)).ToArray()

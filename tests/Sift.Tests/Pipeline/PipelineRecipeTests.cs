@@ -96,7 +96,11 @@ public class PipelineRecipeTests
         Assert.True(code == 0, err);
         Assert.Contains("split\tran", stdout);
         Assert.Contains("noisy\tran", stdout);
-        Assert.Matches(@"\n2 stages in [0-9.]+ s: 2 ran, 0 cached", stdout);
+        Assert.Matches(@"\n2 stages in [0-9.]+ s: 2 ran, 0 cached; other [0-9]+\.[0-9] s \(2 stages\)\n", stdout);
+        // The progress line of each stage; the second has the first's time to estimate from.
+        Assert.Matches(@"(?m)^\[1/2\] split \(data\) · 0:[0-9]{2} elapsed$", err);
+        Assert.Matches(@"(?m)^\[2/2\] noisy \(data\) · 0:[0-9]{2} elapsed · about 0:[0-9]{2} left$", err);
+        Assert.Contains("[noisy] sift data noise ", err);
         // RUN/NAME links to the stage's finished folder, so a path like run/noisy/train.jsonl stays valid.
         var firstNoisy = new FileInfo(Path.Combine(dir, "run", "noisy")).LinkTarget;
         Assert.Matches("^noisy-[0-9a-f]{12}$", firstNoisy);
@@ -104,7 +108,7 @@ public class PipelineRecipeTests
         (code, stdout, _) = CliRunner.Run("pipeline", recipe);
         Assert.Contains("split\tcached", stdout);
         Assert.Contains("noisy\tcached", stdout);
-        Assert.Contains(": 0 ran, 2 cached", stdout);
+        Assert.Matches(@": 0 ran, 2 cached\n", stdout);
         File.AppendAllText(input, "{\"instruction\": \"Say more.\", \"output\": \"more\"}\n");
         (code, stdout, _) = CliRunner.Run("pipeline", recipe, "--dry-run");
         Assert.Contains("split\tplanned", stdout);

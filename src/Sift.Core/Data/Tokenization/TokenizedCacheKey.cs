@@ -45,7 +45,10 @@ public static class TokenizedCacheKey
             .Append(";format=").Append(DataFileFormats.Name(readOptions.FileFormat))
             .Append(";columns=").Append(readOptions.Columns)
             .Append(";skip_invalid=").Append(readOptions.SkipInvalid)
-            .Append(";max_record_bytes=").Append(readOptions.MaxRecordBytes).Append('\n');
+            .Append(";max_record_bytes=").Append(readOptions.MaxRecordBytes);
+        // Only when set, so the caches of reads without a limit keep their keys.
+        if (readOptions.Limit is int limit) text.Append(";limit=").Append(limit);
+        text.Append('\n');
         text.Append("tokenization ").Append(tokenizer.Options.Describe()).Append('\n');
         return SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
     }

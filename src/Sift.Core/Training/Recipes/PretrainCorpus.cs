@@ -15,7 +15,10 @@ public static class PretrainCorpus
     public static List<TokenizedExample> Build(string path, DatasetOptions readOptions, ModelTokenizer tokenizer, ChatTemplate template, int blockLength)
     {
         var stream = new List<int>();
-        foreach (var document in Documents(path, readOptions, template))
+        var documents = Documents(path, readOptions, template);
+        // A data file stops at the limit as it is read; a text file's documents (paragraphs) are counted here.
+        if (readOptions.Limit is int limit && IsText(path)) documents = documents.Take(limit);
+        foreach (var document in documents)
         {
             stream.AddRange(tokenizer.Encode(document, addBos: tokenizer.BosId != null));
             if (tokenizer.EosId is int eos && (stream.Count == 0 || stream[^1] != eos)) stream.Add(eos);
@@ -32,10 +35,12 @@ public static class PretrainCorpus
         return blocks;
     }
 
+    private static bool IsText(string path) => path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase);
+
     private static IEnumerable<string> Documents(string path, DatasetOptions readOptions, ChatTemplate template)
     {
         if (!File.Exists(path)) throw new SiftException($"{path}: text file not found");
-        if (path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+        if (IsText(path))
         {
             var paragraph = new List<string>();
             foreach (var line in File.ReadLines(path))

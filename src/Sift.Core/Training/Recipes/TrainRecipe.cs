@@ -11,9 +11,10 @@ namespace Sift.Training.Recipes;
 public sealed record ModelSection(string? Path, string? ConfigPath, IReadOnlyDictionary<string, string> ConfigValues, string? Tokenizer, string? SaveDType);
 
 /// <summary>What to train on and how it is tokenized.</summary>
+/// <param name="Limit">data.limit: read only the first N valid examples of each data file (paragraphs of a pretrain .txt), for quick trials; null reads them whole.</param>
 public sealed record DataSection(
     string Train, string? Eval, double EvalFraction, DataLayout Layout, string? Columns, string? Template,
-    TokenizationOptions Tokenization, bool SkipInvalid, string? CacheDir);
+    TokenizationOptions Tokenization, bool SkipInvalid, string? CacheDir, int? Limit);
 
 /// <summary>The loss: NTP, NEFTune, or SFTMix with its split and mixup settings.</summary>
 /// <param name="GroupByLength">NTP/NEFTune batches of similar length (transformers' group_by_length); SFTMix forms its own pairs.</param>
@@ -60,12 +61,13 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
     public static readonly string[] InputPathKeys =
         ["model", "tokenizer", "model_config.path", "data.train", "data.eval", "objective.confident", "objective.unconfident"];
 
-    /// <summary>Applies the command line of `sift train` / `sift pretrain` (--model, --data, --output-dir, then each --set) to a recipe.</summary>
-    public static void ApplyCommandLine(ConfigTree tree, bool pretrain, string? model, string? data, string? outputDir, IEnumerable<string> sets)
+    /// <summary>Applies the command line of `sift train` / `sift pretrain` (--model, --data, --output-dir, --limit, then each --set) to a recipe.</summary>
+    public static void ApplyCommandLine(ConfigTree tree, bool pretrain, string? model, string? data, string? outputDir, IEnumerable<string> sets, string? limit = null)
     {
         if (model != null) tree.Set(pretrain ? "tokenizer" : "model", model, "--model");
         if (data != null) tree.Set("data.train", data, "--data");
         if (outputDir != null) tree.Set("output.output_dir", outputDir, "--output-dir");
+        if (limit != null) tree.Set("data.limit", limit, "--limit");
         foreach (var assignment in sets) tree.Set(assignment);
     }
 
@@ -92,7 +94,8 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         var data = new DataSection(
             kind == ObjectiveKind.SftMix ? c.String("data.train", "")! : c.RequiredString("data.train", "the training data file (data.train)"), c.String("data.eval"), c.Double("data.eval_fraction", 0),
             DataLayoutNames.Parse(c.String("data.format", "auto")!), c.String("data.columns"), c.String("data.template"),
-            tokenization, c.Bool("data.skip_invalid", false), c.String("data.cache_dir"));
+            tokenization, c.Bool("data.skip_invalid", false), c.String("data.cache_dir"),
+            c.String("data.limit") is { } limit ? ExampleLimit.Parse(limit, $"{c.Origin("data.limit")}: data.limit") : null);
         if (data.EvalFraction is < 0 or >= 1) throw new SiftException($"data.eval_fraction must be in [0, 1), got {data.EvalFraction}");
 
         NeftuneOptions? neftune = null;
@@ -205,6 +208,8 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         Line("max_length", Data.Tokenization.MaxLength); Line("over_length", Data.Tokenization.OverLength.ToString().ToLowerInvariant());
         Line("last_turn_only", Data.Tokenization.LastTurnOnly); Line("train_on_prompt", Data.Tokenization.TrainOnPrompt);
         Line("packing", t.Packing); Line("group_by_length", Objective.GroupByLength); Line("skip_invalid", Data.SkipInvalid); Line("cache_dir", Data.CacheDir);
+        // Only when set, so runs without it keep their resolved recipe and resume signature.
+        if (Data.Limit is int limit) Line("limit", limit);
         sb.AppendLine("objective:");
         Line("name", Objective.Kind.ToString().ToLowerInvariant());
         if (Objective.Neftune is { } n) { Line("neftune_noise_alpha", n.Alpha); Line("neftune_length", n.Length == NeftuneLength.PerSequence ? "per_sequence" : "padded"); }
@@ -251,6 +256,7 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         var parts = new List<string>();
         parts.Add(Model.Path != null ? $"model {Model.Path}" : $"pretrain (tokenizer {Model.Tokenizer})");
         parts.Add(Objective.SftMix is { } m ? $"data {m.Confident} + {m.Unconfident}" : $"data {Data.Train}");
+        if (Data.Limit is int limit) parts.Add($"first {limit} examples of each file (data.limit)");
         parts.Add($"objective {Objective.Kind.ToString().ToLowerInvariant()}");
         parts.Add($"learning_rate {F(t.LearningRate)} ({t.LrSchedulerType.ToString().ToLowerInvariant()})");
         parts.Add(t.MaxSteps > 0 ? $"max_steps {t.MaxSteps}" : $"{t.NumTrainEpochs} epochs");

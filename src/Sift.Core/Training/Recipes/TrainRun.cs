@@ -116,7 +116,7 @@ public sealed class TrainRun(TrainRecipe recipe)
     private (List<TokenizedExample> Train, List<TokenizedExample> Eval) LoadData(ModelTokenizer tokenizer, ChatTemplate template)
     {
         var d = recipe.Data;
-        var read = new DatasetOptions { Layout = d.Layout, Columns = ColumnMapping.Parse(d.Columns), SkipInvalid = d.SkipInvalid };
+        var read = new DatasetOptions { Layout = d.Layout, Columns = ColumnMapping.Parse(d.Columns), SkipInvalid = d.SkipInvalid, Limit = d.Limit };
         List<TokenizedExample> Load(string path)
         {
             if (recipe.Pretrain) return PretrainCorpus.Build(path, read, tokenizer, template, d.Tokenization.MaxLength);
