@@ -6,7 +6,7 @@ using TorchSharp;
 namespace Sift.Native;
 
 /// <summary>
-/// The one place that prepares TorchSharp: the native-library fix, OpenMP's wait policy, thread count and seeding.
+/// The one place that prepares TorchSharp: the native-library fix, how OpenMP threads wait, thread count and seeding.
 /// Call <see cref="Initialize"/> before the first TorchSharp call (the CLI's commands and the test
 /// assembly's module initializer do).
 /// </summary>
@@ -20,7 +20,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_initialized) return;
-            OpenMpWaitPolicy.SetPassiveUnlessChosen(); // before libtorch (and with it libgomp) loads
+            OpenMpWaitPolicy.ShortSpinUnlessChosen(); // before libtorch (and with it libgomp) loads
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && LibTorchSharpLocation.Installed() is { } so)
             {
                 var load = LibTorchSharpLocation.Prepare(so, LibTorchSharpLocation.CacheRoot());
