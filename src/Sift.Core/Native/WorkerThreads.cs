@@ -8,14 +8,28 @@ namespace Sift.Native;
 /// allows (taskset, a Slurm cpuset; <see cref="Environment.ProcessorCount"/>), capped by a cgroup CPU
 /// quota rounded up (a Kubernetes or Docker CPU limit; <see cref="CgroupCpuLimit"/>). .NET's
 /// ProcessorCount applies the quota too, but DOTNET_PROCESSOR_COUNT overrides it, so the quota is read here as well.
+/// While training beside busy neighbours, <see cref="AdaptiveThreads"/> may lower the count for a while.
 /// </summary>
 public static class WorkerThreads
 {
     public const string Variable = "SIFT_THREADS";
 
     private static readonly Lazy<double?> Quota = new(() => CgroupCpuLimit.Read());
+    private static volatile int s_adapted;
 
-    public static int Count => FromVariable(Environment.GetEnvironmentVariable(Variable)) ?? Available(Environment.ProcessorCount, Quota.Value);
+    /// <summary>The count to use now.</summary>
+    public static int Count => s_adapted > 0 ? s_adapted : Configured;
+
+    /// <summary>SIFT_THREADS, else the CPUs available to this process.</summary>
+    public static int Configured => FromVariable(Environment.GetEnvironmentVariable(Variable)) ?? Available(Environment.ProcessorCount, Quota.Value);
+
+    public static bool ChosenByUser => FromVariable(Environment.GetEnvironmentVariable(Variable)) != null;
+
+    /// <summary>Set by <see cref="AdaptiveThreads"/> while it holds the count below <see cref="Configured"/>; null otherwise.</summary>
+    internal static int? Adapted
+    {
+        set => s_adapted = value ?? 0;
+    }
 
     /// <summary>The cores the affinity mask allows, capped by the quota rounded up; at least 1.</summary>
     public static int Available(int affinityCores, double? quotaCpus) =>
