@@ -20,7 +20,8 @@ public sealed class AdaptiveThreads : IDisposable
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(0.5);
 
     private static readonly object Gate = new();
-    private static (CpuTimes Times, long At)? s_latest; // the last reading of any run: a new run decides from it at its first step
+    private static (CpuTimes Times, long At, int Threads)? s_latest; // the last reading and count of any run: the next run starts there
+    private static int s_announced; // the last count said on the console, so that a pipeline's runs do not each repeat it
 
     private readonly int _configured;
     private readonly Func<CpuTimes?> _read;
@@ -44,9 +45,13 @@ public sealed class AdaptiveThreads : IDisposable
     {
         if (WorkerThreads.ChosenByUser || WorkerThreads.Configured < 2) return null;
         lock (Gate)
-            if (s_latest is { } latest)
-                return new(WorkerThreads.Configured, () => CpuTimes.Read(), TimeProvider.System, onChange, true, latest.Times, latest.At);
-        return Start(WorkerThreads.Configured, () => CpuTimes.Read(), TimeProvider.System, onChange, shared: true);
+        {
+            if (s_latest is not { } latest)
+                return Start(WorkerThreads.Configured, () => CpuTimes.Read(), TimeProvider.System, onChange, shared: true);
+            var threads = new AdaptiveThreads(WorkerThreads.Configured, () => CpuTimes.Read(), TimeProvider.System, onChange, true, latest.Times, latest.At);
+            if (latest.Threads < threads.Current) threads.Apply(latest.Threads); // the first Observe corrects it if the neighbours left
+            return threads;
+        }
     }
 
     internal static AdaptiveThreads? Start(int configured, Func<CpuTimes?> read, TimeProvider time, Action<string> onChange, bool shared = false) =>
@@ -59,11 +64,19 @@ public sealed class AdaptiveThreads : IDisposable
         if (_time.GetElapsedTime(_lastAt, now) < Interval || _read() is not { } sample) return;
         double others = CpuTimes.OthersBusyCpus(_last, sample);
         (_last, _lastAt) = (sample, now);
-        if (_shared) lock (Gate) s_latest = (sample, now);
         int next = Next(Current, _configured, sample.Cpus - others);
+        bool announce = true;
+        if (_shared)
+            lock (Gate)
+            {
+                s_latest = (sample, now, next);
+                announce = next != (s_announced > 0 ? s_announced : _configured);
+                s_announced = next;
+            }
         if (next == Current) return;
-        _onChange($"threads {Current} -> {next}: other processes kept {others:F1} of the {sample.Cpus} CPUs this process may use busy " +
-                  $"(training gives the same result at any thread count; set {WorkerThreads.Variable} to fix it)");
+        if (announce)
+            _onChange($"threads {Current} -> {next}: other processes kept {others:F1} of the {sample.Cpus} CPUs this process may use busy " +
+                      $"(training gives the same result at any thread count; set {WorkerThreads.Variable} to fix it)");
         Apply(next);
     }
 
