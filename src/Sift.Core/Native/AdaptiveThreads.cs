@@ -3,16 +3,17 @@ using TorchSharp;
 namespace Sift.Native;
 
 /// <summary>
-/// Lowers the thread count of training (libtorch's and Sift's own loops) while other processes keep
-/// this process's CPUs busy, and raises it again when they leave. Threads of a small model work in
-/// lock step: beside a busy neighbour each parallel region waits for its slowest, descheduled
-/// thread, and two threads ran slower than one (the demo: 385 s with two threads beside a 2-thread
-/// load, 182 s with one; docs/RESULTS.md, "Speed"). Training alone adapts: it ends with the same
-/// weights at any thread count (ThreadCountTests), so the neighbours change its speed, never its
-/// result. Scoring, evaluation and generation keep the configured count, since a few of their
-/// products round differently with it (README, "Platform"). SIFT_THREADS fixes the count.
-/// Call <see cref="Observe"/> once per optimizer step, on the training thread: OpenMP's and MKL's
-/// thread counts belong to the thread that sets them.
+/// With SIFT_THREADS=auto, lowers the thread count of training (libtorch's and Sift's own loops) while
+/// other processes keep this process's CPUs busy, and raises it again when they leave. Threads of a
+/// small model work in lock step: beside a busy neighbour each parallel region waits for its slowest,
+/// descheduled thread, and two threads ran slower than one (the demo: 385 s with two threads beside a
+/// 2-thread load, 182 s with one; docs/RESULTS.md, "Speed"). It is a choice, not the default, because
+/// some of libtorch's kernels round differently at another thread count (MKL's sgemm on a few rows,
+/// for one): the demo's shapes train to the same bits at one and two threads (ThreadCountTests), but
+/// a model with 32-wide layers on 5–14-token rows does not, so a run would depend on its neighbours'
+/// load in its last bits, and from there on. Scoring, evaluation and generation keep the configured
+/// count. Call <see cref="Observe"/> once per optimizer step, on the training thread: OpenMP's and
+/// MKL's thread counts belong to the thread that sets them.
 /// </summary>
 public sealed class AdaptiveThreads : IDisposable
 {
@@ -40,10 +41,10 @@ public sealed class AdaptiveThreads : IDisposable
         Current = configured;
     }
 
-    /// <summary>Null when SIFT_THREADS chose the count, one thread is all this process may use, or /proc cannot be read.</summary>
+    /// <summary>Null unless SIFT_THREADS=auto, and when one thread is all this process may use or /proc cannot be read.</summary>
     public static AdaptiveThreads? Start(Action<string> onChange)
     {
-        if (WorkerThreads.ChosenByUser || WorkerThreads.Configured < 2) return null;
+        if (!WorkerThreads.Adaptive || WorkerThreads.Configured < 2) return null;
         lock (Gate)
         {
             if (s_latest is not { } latest)
@@ -76,7 +77,7 @@ public sealed class AdaptiveThreads : IDisposable
         if (next == Current) return;
         if (announce)
             _onChange($"threads {Current} -> {next}: other processes kept {others:F1} of the {sample.Cpus} CPUs this process may use busy " +
-                      $"(training gives the same result at any thread count; set {WorkerThreads.Variable} to fix it)");
+                      $"({WorkerThreads.Variable}={WorkerThreads.Auto})");
         Apply(next);
     }
 

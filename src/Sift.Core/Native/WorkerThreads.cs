@@ -8,11 +8,13 @@ namespace Sift.Native;
 /// allows (taskset, a Slurm cpuset; <see cref="Environment.ProcessorCount"/>), capped by a cgroup CPU
 /// quota rounded up (a Kubernetes or Docker CPU limit; <see cref="CgroupCpuLimit"/>). .NET's
 /// ProcessorCount applies the quota too, but DOTNET_PROCESSOR_COUNT overrides it, so the quota is read here as well.
-/// While training beside busy neighbours, <see cref="AdaptiveThreads"/> may lower the count for a while.
+/// SIFT_THREADS=auto starts from the same count and lets training follow the neighbours' load
+/// (<see cref="AdaptiveThreads"/>).
 /// </summary>
 public static class WorkerThreads
 {
     public const string Variable = "SIFT_THREADS";
+    public const string Auto = "auto";
 
     private static readonly Lazy<double?> Quota = new(() => CgroupCpuLimit.Read());
     private static volatile int s_adapted;
@@ -23,7 +25,8 @@ public static class WorkerThreads
     /// <summary>SIFT_THREADS, else the CPUs available to this process.</summary>
     public static int Configured => FromVariable(Environment.GetEnvironmentVariable(Variable)) ?? Available(Environment.ProcessorCount, Quota.Value);
 
-    public static bool ChosenByUser => FromVariable(Environment.GetEnvironmentVariable(Variable)) != null;
+    /// <summary>SIFT_THREADS=auto: training may lower the count while other processes keep the CPUs busy.</summary>
+    public static bool Adaptive => IsAuto(Environment.GetEnvironmentVariable(Variable));
 
     /// <summary>Set by <see cref="AdaptiveThreads"/> while it holds the count below <see cref="Configured"/>; null otherwise.</summary>
     internal static int? Adapted
@@ -35,11 +38,14 @@ public static class WorkerThreads
     public static int Available(int affinityCores, double? quotaCpus) =>
         Math.Max(1, quotaCpus is { } q ? Math.Min(affinityCores, (int)Math.Ceiling(q)) : affinityCores);
 
-    /// <summary>SIFT_THREADS's value: null when unset or empty; a positive whole number; anything else a <see cref="SiftException"/>.</summary>
+    /// <summary>SIFT_THREADS's count: null when unset, empty or auto; a positive whole number; anything else a <see cref="SiftException"/>.</summary>
     public static int? FromVariable(string? value)
     {
-        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (string.IsNullOrWhiteSpace(value) || IsAuto(value)) return null;
         if (int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) return n;
-        throw new SiftException($"{Variable}={value} is not a thread count; set it to a whole number of threads of at least 1 (e.g. {Variable}=1 beside other jobs), or unset it to use every CPU this process may run on");
+        throw new SiftException($"{Variable}={value} is not a thread count; set it to a whole number of threads of at least 1 (e.g. {Variable}=1 beside other jobs), " +
+                                $"to {Auto} (training follows other processes' load), or unset it to use every CPU this process may run on");
     }
+
+    private static bool IsAuto(string? value) => string.Equals(value?.Trim(), Auto, StringComparison.OrdinalIgnoreCase);
 }

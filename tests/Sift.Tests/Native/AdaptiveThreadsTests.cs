@@ -73,7 +73,7 @@ public class AdaptiveThreadsTests
         }
         Assert.Equal(2, messages.Count);
         Assert.StartsWith("threads 2 -> 1: other processes kept 1.9 of the 2 CPUs", messages[0]);
-        Assert.Contains("set SIFT_THREADS to fix it", messages[0]);
+        Assert.EndsWith("(SIFT_THREADS=auto)", messages[0]);
         Assert.StartsWith("threads 1 -> 2: other processes kept 0.0", messages[1]);
         torch.set_num_threads(before);
     }
@@ -91,6 +91,24 @@ public class AdaptiveThreadsTests
         Assert.Equal(2, torch.get_num_threads());
         Assert.Equal(WorkerThreads.Configured, WorkerThreads.Count);
         torch.set_num_threads(before);
+    }
+
+    [Fact]
+    public void OnlySiftThreadsAutoAdapts()
+    {
+        var before = Environment.GetEnvironmentVariable(WorkerThreads.Variable);
+        try
+        {
+            Environment.SetEnvironmentVariable(WorkerThreads.Variable, null);
+            Assert.Null(AdaptiveThreads.Start(_ => { }));
+            Environment.SetEnvironmentVariable(WorkerThreads.Variable, "2");
+            Assert.Null(AdaptiveThreads.Start(_ => { }));
+            Environment.SetEnvironmentVariable(WorkerThreads.Variable, "auto");
+            Assert.Equal(WorkerThreads.Available(Environment.ProcessorCount, CgroupCpuLimit.Read()), WorkerThreads.Configured);
+            using var threads = AdaptiveThreads.Start(_ => { });
+            Assert.Equal(OperatingSystem.IsLinux() && WorkerThreads.Configured > 1, threads != null);
+        }
+        finally { Environment.SetEnvironmentVariable(WorkerThreads.Variable, before); }
     }
 
     [Fact]

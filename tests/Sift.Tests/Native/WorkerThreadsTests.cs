@@ -21,6 +21,8 @@ public class WorkerThreadsTests
     [InlineData("", null)]
     [InlineData("1", 1)]
     [InlineData(" 3 ", 3)]
+    [InlineData("auto", null)]
+    [InlineData("AUTO", null)]
     public void SiftThreadsOverrides(string? value, int? expected)
     {
         Assert.Equal(expected, WorkerThreads.FromVariable(value));
