@@ -20,7 +20,7 @@ public sealed record DataSection(
 /// <param name="GroupByLength">NTP/NEFTune batches of similar length (transformers' group_by_length); SFTMix forms its own pairs.</param>
 public sealed record ObjectiveSection(ObjectiveKind Kind, NeftuneOptions? Neftune, SftMixSection? SftMix, bool GroupByLength);
 
-/// <summary>SFTMix (methods.md Part A): the confident and unconfident halves (data files, e.g. from `sift select --policy median`) and the mixup term.</summary>
+/// <summary>SFTMix (docs/METHODS.md, SFTMix): the confident and unconfident halves (data files, e.g. from `sift select --preset sftmix`) and the mixup term.</summary>
 public sealed record SftMixSection(string Confident, string Unconfident, SftMixOptions Options);
 
 /// <summary>
