@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sift.Data;
 using Sift.Data.Tokenization;
 using Sift.Models;
+using Sift.Reports;
 using Sift.Scoring;
 
 namespace Sift.Cli.Commands;
