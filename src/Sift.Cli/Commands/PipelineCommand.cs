@@ -18,9 +18,7 @@ public static class PipelineCommand
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var path = parse.GetValue(recipe)!;
-            var text = File.Exists(path) ? File.ReadAllText(path) : throw new SiftException($"{path}: pipeline recipe not found");
-            return Run(PipelineRecipe.Parse(text, path, parse.GetValue(runDir)), parse.GetValue(dryRun));
+            return Run(PipelineRecipe.Load(parse.GetValue(recipe)!, parse.GetValue(runDir)), parse.GetValue(dryRun));
         }));
         return command;
     }

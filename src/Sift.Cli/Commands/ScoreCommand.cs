@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sift.Data;
 using Sift.Data.Tokenization;
 using Sift.Models;
+using Sift.Reports;
 using Sift.Scoring;
 
 namespace Sift.Cli.Commands;
@@ -129,9 +130,9 @@ public static class ScoreCommand
             new ScoreMeta
             {
                 Kind = "dynamics",
-                Fingerprint = Sift.Pipeline.ContentHash.OfFile(path),
+                Fingerprint = Sift.IO.ContentHash.OfFile(path),
                 DataPath = Path.GetFullPath(path),
-                DataSha256 = Sift.Pipeline.ContentHash.OfFile(path),
+                DataSha256 = Sift.IO.ContentHash.OfFile(path),
                 Passes = result.Epochs.Select(e => $"epoch {e}").ToList(),
                 TokenMean = ScoreMeta.TokenMeanField(mean),
                 Assigned = result.Table.RowCount,
@@ -162,12 +163,12 @@ public static class ScoreCommand
             var table = RandomScoreTable.Build(DatasetReader.Read(dataPath, readOptions), parse.GetValue(seed));
             var stem = ScoreTableFiles.Stem(parse.GetValue(output)!);
             ScoreTableFiles.WriteBoth(table, stem);
-            var hash = Sift.Pipeline.ContentHash.OfFile(dataPath);
+            var hash = Sift.IO.ContentHash.OfFile(dataPath);
             new ScoreMeta
             {
                 Kind = "random",
                 // The limit only when set, so tables scored without it keep their fingerprint.
-                Fingerprint = Sift.Pipeline.ContentHash.OfString($"random;seed={parse.GetValue(seed)};data={hash}" +
+                Fingerprint = Sift.IO.ContentHash.OfString($"random;seed={parse.GetValue(seed)};data={hash}" +
                                                                  (readOptions.Limit is int limit ? $";limit={limit}" : "")),
                 DataPath = Path.GetFullPath(dataPath),
                 DataSha256 = hash,

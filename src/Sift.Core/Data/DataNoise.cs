@@ -4,10 +4,10 @@ using Sift.Text;
 namespace Sift.Data;
 
 /// <summary>
-/// Noise injection for robustness experiments (methods.md Part C, experiment 4): a chosen fraction
-/// of examples get another chosen example's final answer (a cyclic shift over a seeded random
-/// order, so every corrupted answer is real text from the same file, just for the wrong prompt).
-/// The output is messages JSON Lines with a "noisy" label per example.
+/// Noise injection for robustness experiments (docs/METHODS.md, noise injection): a chosen fraction of
+/// examples get another chosen example's final answer (a cyclic shift over a seeded random order, so
+/// every corrupted answer is real text from the same file, just for the wrong prompt). The output is
+/// messages JSON Lines with a "noisy" label per example.
 /// </summary>
 public static class DataNoise
 {

@@ -12,8 +12,9 @@ public sealed record SyntheticExample(string Id, string Task, string Prompt, str
 /// Instruction tasks whose answers can be checked exactly and that a very small model learns in
 /// minutes (a letter at a position of a pseudo-word, the parity of a number), over prompt spaces
 /// large enough that held-out prompts are new. A chosen fraction of training answers is corrupted by
-/// taking the answer of another example of the same task, so noise looks fluent but is wrong, as in
-/// the real-data experiment where responses are shuffled across examples.
+/// taking the answer to another, freshly drawn prompt of the same task (redrawn until it differs from the
+/// true one), so noise looks fluent but is wrong, as in the real-data experiment where responses are
+/// moved across examples.
 /// </summary>
 public static class SyntheticInstructions
 {

@@ -7,7 +7,6 @@ using Sift.Generation;
 using Sift.IO;
 using Sift.Models;
 using Sift.Native;
-using Sift.Pipeline;
 using Sift.Text;
 using Sift.Text.Templates;
 using Sift.Training;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sift.IO;
 using Sift.Models;
-using Sift.Pipeline;
 using Sift.Scoring;
 using Sift.Text;
 using Sift.Text.Templates;

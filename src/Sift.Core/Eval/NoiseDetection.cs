@@ -56,7 +56,7 @@ public static class NoiseDetection
     public static List<DetectionResult> Compute(ScoreTable table, string tableSource, IReadOnlyDictionary<string, bool> labels, string labelsSource,
         IReadOnlyList<string>? columns, IReadOnlyDictionary<string, int>? orientations = null, IReadOnlyDictionary<string, string>? strata = null)
     {
-        var chosen = columns is { Count: > 0 } ? columns : ScorePlots.HistogramColumns.Where(table.Has).ToList();
+        var chosen = columns is { Count: > 0 } ? columns : ScoreColumns.Numeric.Where(table.Has).ToList();
         if (chosen.Count == 0)
             throw new SiftException($"{tableSource}: no score columns found (the table has {string.Join(", ", table.Columns.Select(c => c.Name))}); name them with --columns a,b");
         var missing = table.Ids.Where(id => !labels.ContainsKey(id)).ToList();

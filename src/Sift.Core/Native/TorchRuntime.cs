@@ -6,7 +6,7 @@ using TorchSharp;
 namespace Sift.Native;
 
 /// <summary>
-/// The one place that prepares TorchSharp: the native-library fix, how OpenMP threads wait, thread count and seeding.
+/// The one place that prepares TorchSharp: the native-library fix, how OpenMP threads wait and the thread count.
 /// Call <see cref="Initialize"/> before the first TorchSharp call (the CLI's commands and the test
 /// assembly's module initializer do).
 /// </summary>
@@ -45,12 +45,5 @@ public static class TorchRuntime
         foreach (var assembly in users)
             NativeLibrary.SetDllImportResolver(assembly, (name, _, _) => name == "LibTorchSharp" ? handle : IntPtr.Zero);
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += (assembly, name) => users.Contains(assembly) && name == "LibTorchSharp" ? handle : IntPtr.Zero;
-    }
-
-    /// <summary>Seeds torch's global generator; every other random source in Sift derives from an explicit seed.</summary>
-    public static void Seed(long seed)
-    {
-        Initialize();
-        torch.manual_seed(seed);
     }
 }

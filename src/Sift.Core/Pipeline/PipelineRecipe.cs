@@ -39,10 +39,8 @@ public sealed class PipelineRecipe
     public required string RunDir { get; init; }
     public required IReadOnlyList<PipelineStage> Stages { get; init; }
 
-    public static PipelineRecipe Load(string path) => Parse(ReadText(path), path);
-
-    private static string ReadText(string path) =>
-        File.Exists(path) ? File.ReadAllText(path) : throw new SiftException($"{path}: pipeline recipe not found");
+    public static PipelineRecipe Load(string path, string? runDirOverride = null) =>
+        Parse(File.Exists(path) ? File.ReadAllText(path) : throw new SiftException($"{path}: pipeline recipe not found"), path, runDirOverride);
 
     public static PipelineRecipe Parse(string yamlText, string source, string? runDirOverride = null)
     {

@@ -4,10 +4,10 @@ namespace Sift.Scoring;
 /// Confidence statistics of one example over C checkpoints (or training epochs) e = 1..C, from its
 /// mean response loss L_e and greedy token accuracy a_e at each:
 /// <list type="bullet">
-/// <item>SFTMix (methods Part A §1.1): sftmix_confidence = −(1/C) Σ_e exp(L_e), minus the mean perplexity.</item>
+/// <item>SFTMix (docs/METHODS.md, SFTMix, "Confidence"): sftmix_confidence = −(1/C) Σ_e exp(L_e), minus the mean perplexity.</item>
 /// <item>The same average over raw losses instead: mean_loss_confidence = −(1/C) Σ_e L_e (a reviewer arm: is the
 /// split's quality owed to averaging perplexities, which early high-loss checkpoints dominate?).</item>
-/// <item>Dataset Cartography (Part B §2.1), with p_e the example's token probability at checkpoint e:
+/// <item>Dataset Cartography (docs/METHODS.md, Cartography), with p_e the example's token probability at checkpoint e:
 /// confidence = (1/C) Σ_e p_e; variability = sqrt((1/C) Σ_e (p_e − confidence)²) (population std, as np.std);
 /// correctness = Σ_e a_e (the reference code's count of correct epochs, made continuous by token accuracy).
 /// p_e is exp(−L_e), the geometric mean of the token probabilities (<see cref="TokenMean.Geometric"/>), or

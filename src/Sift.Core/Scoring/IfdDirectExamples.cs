@@ -4,14 +4,13 @@ using Sift.Text;
 namespace Sift.Scoring;
 
 /// <summary>
-/// The "direct" input of IFD (methods §2.2): the response scored after only a minimal prefix
-/// instead of the instruction. Cherry_LLM tokenizes "### Response:" + output as new text and
-/// shortens its max length so both passes see roughly the same response; here the direct
-/// sequence is built from token ids instead: [BOS] + tokens("### Response:") followed by exactly
-/// the trained (response) token ids of the conditioned example, in order. Both passes therefore
-/// score the very same response tokens (same ids, same count, same truncation), which is what
-/// makes s(A|Q)/s(A) a ratio of like with like. For a multi-turn example the assistant turns
-/// follow one another with no user turns between them.
+/// The "direct" input of IFD (docs/METHODS.md, IFD): the response scored after only a minimal prefix
+/// instead of the instruction. Cherry_LLM tokenizes "### Response:" + output as new text and shortens
+/// its max length so both passes see roughly the same response; here the direct sequence is built from
+/// token ids instead: [BOS] + tokens("### Response:") followed by exactly the trained (response) token
+/// ids of the conditioned example, in order. Both passes therefore score the very same response tokens
+/// (same ids, same count, same truncation), which is what makes s(A|Q)/s(A) a ratio of like with like.
+/// For a multi-turn example the assistant turns follow one another with no user turns between them.
 /// </summary>
 public static class IfdDirectExamples
 {

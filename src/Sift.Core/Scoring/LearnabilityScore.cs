@@ -1,12 +1,12 @@
 namespace Sift.Scoring;
 
 /// <summary>
-/// LoBaSS / DavIR learnability of one example from its losses under the base model and the
-/// reference model (the base fine-tuned on the whole pool), methods Part B §1.4:
-/// S_diff = L_base − L_ref; S = 1 − L_ref / L_base; S_ref_denominator = L_base / L_ref − 1 (the
-/// same ranking as S). Both models must have scored the same response tokens. A row with
-/// L_base ≤ 1e-8 (or L_ref ≤ 1e-8 for the ref-denominator form, or a non-finite loss) is marked
-/// unscorable and its ratios are NaN instead of a division by (nearly) zero.
+/// LoBaSS / DavIR learnability of one example from its losses under the base model and the reference
+/// model (the base fine-tuned on the whole pool), docs/METHODS.md, LoBaSS: S_diff = L_base − L_ref; S =
+/// 1 − L_ref / L_base; S_ref_denominator = L_base / L_ref − 1 (the same ranking as S). Both models must
+/// have scored the same response tokens. A row with L_base ≤ 1e-8 (or L_ref ≤ 1e-8 for the
+/// ref-denominator form, or a non-finite loss) is marked unscorable and its ratios are NaN instead of a
+/// division by (nearly) zero.
 /// </summary>
 public readonly record struct LearnabilityScore(double LossBase, double LossRef, double Diff, double Normalized, double RefDenominator, bool Scorable)
 {

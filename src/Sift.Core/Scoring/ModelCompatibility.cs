@@ -1,5 +1,5 @@
+using Sift.IO;
 using Sift.Models;
-using Sift.Pipeline;
 
 namespace Sift.Scoring;
 

@@ -3,6 +3,13 @@ namespace Sift.Scoring;
 /// <summary>What each score-table column means; written into every table's .meta.json and docs/SCORING.md.</summary>
 public static class ScoreColumns
 {
+    /// <summary>Every numeric score column a table may hold, in the order reports and plots show them.</summary>
+    public static readonly string[] Numeric =
+    [
+        "loss", "perplexity", "accuracy", "direct_loss", "ifd_loss_ratio", "ifd_ppl_ratio", "L_base", "L_ref", "S", "S_diff",
+        "S_ref_denominator", "sftmix_confidence", "mean_loss_confidence", "confidence", "variability", "correctness", "random",
+    ];
+
     public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
     {
         ["id"] = "example id (the data file's id field, or the content id)",

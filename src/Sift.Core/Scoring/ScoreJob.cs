@@ -4,7 +4,6 @@ using Sift.Data.Tokenization;
 using Sift.IO;
 using Sift.Models;
 using Sift.Native;
-using Sift.Pipeline;
 using static TorchSharp.torch;
 
 namespace Sift.Scoring;

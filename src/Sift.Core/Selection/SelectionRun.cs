@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Data;
 using Sift.IO;
-using Sift.Pipeline;
 using Sift.Scoring;
 
 namespace Sift.Selection;

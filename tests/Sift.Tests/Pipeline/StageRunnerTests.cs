@@ -1,3 +1,4 @@
+using Sift.IO;
 using System.Text.Json.Nodes;
 using Sift.Pipeline;
 

@@ -1,3 +1,4 @@
+using Sift.Reports;
 using Sift.Scoring;
 
 namespace Sift.Tests.Reports;

@@ -43,7 +43,7 @@ public class ConfidenceArmsTests
     public void TheMeanLossColumnIsOrientedAndPlottedLikeSftMixConfidence()
     {
         Assert.Equal(-1, ScoreColumns.Orientation("mean_loss_confidence")); // low confidence = doubtful
-        Assert.Contains("mean_loss_confidence", ScorePlots.HistogramColumns);
+        Assert.Contains("mean_loss_confidence", ScoreColumns.Numeric);
         Assert.StartsWith("-(1/C) sum_c L_c", ScoreColumns.Describe("mean_loss_confidence"));
         Assert.Contains("arithmetic", ScoreColumns.Describe("confidence", TokenMean.Arithmetic));
         Assert.DoesNotContain("arithmetic", ScoreColumns.Describe("confidence"));

@@ -1,3 +1,4 @@
+using Sift.IO;
 using System.Text.Json;
 using Sift.Pipeline;
 using Sift.Scoring;

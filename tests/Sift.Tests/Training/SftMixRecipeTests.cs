@@ -45,6 +45,7 @@ public class SftMixRecipeTests
     [InlineData("objective.ntp_weight=0,objective.mixup_weight=0", "objective.ntp_weight and objective.mixup_weight are both 0")]
     [InlineData("objective.mixup_detach_hidden=true,lora.r=4", "objective.mixup_detach_hidden: true with lora.r > 0")]
     [InlineData("objective.mixup_weight=-1", "objective.mixup_weight must be finite and ≥ 0")]
+    [InlineData("objective.neftune_noise_alpha=5", "objective.neftune_noise_alpha does not apply to objective.name: sftmix")]
     public void OutOfRangeArmsAreRefusedNamingTheKeys(string sets, string message)
     {
         var e = Assert.Throws<SiftException>(() => Bind(sets.Split(',')));

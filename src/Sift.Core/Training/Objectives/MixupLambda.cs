@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Sift.Training.Objectives;
 
 /// <summary>
-/// SFTMix's mixing weights (methods.md Part A §2.3): λ ~ Beta(α, α), one per pair, drawn as X / (X + Y)
-/// with X, Y ~ Gamma(α, 1) from the step's generator (so a resumed run draws the same λ).
+/// SFTMix's mixing weights (docs/METHODS.md, SFTMix, "The loss"): λ ~ Beta(α, α), one per pair, drawn
+/// as X / (X + Y) with X, Y ~ Gamma(α, 1) from the step's generator (so a resumed run draws the same
+/// λ).
 /// </summary>
 public static class MixupLambda
 {

@@ -1,9 +1,9 @@
 namespace Sift.Training.Objectives;
 
 /// <summary>
-/// One confident/unconfident pair for SFTMix's mixup term (methods.md Part A §2.3): the rows (of the
-/// trained positions given to <see cref="FusedLinearCrossEntropy"/>) that predict each example's
-/// response tokens, in order, and the pair's λ.
+/// One confident/unconfident pair for SFTMix's mixup term (docs/METHODS.md, SFTMix, "The loss"): the
+/// rows (of the trained positions given to <see cref="FusedLinearCrossEntropy"/>) that predict each
+/// example's response tokens, in order, and the pair's λ.
 /// </summary>
 public sealed record MixupPair(long[] ConfidentPositions, long[] UnconfidentPositions, double Lambda)
 {
@@ -12,8 +12,9 @@ public sealed record MixupPair(long[] ConfidentPositions, long[] UnconfidentPosi
 }
 
 /// <summary>
-/// Mixup rows for <see cref="FusedLinearCrossEntropy"/>: row Confident[m] of the hidden rows is mixed with
-/// row Unconfident[m] by Lambda[m] (methods.md Part A §2.3). Each row appears in at most one pair.
+/// Mixup rows for <see cref="FusedLinearCrossEntropy"/>: row Confident[m] of the hidden rows is mixed
+/// with row Unconfident[m] by Lambda[m] (docs/METHODS.md, SFTMix, "The loss"). Each row appears in at
+/// most one pair.
 /// </summary>
 public sealed record MixupRows(long[] Confident, long[] Unconfident, float[] Lambda)
 {

@@ -1,6 +1,6 @@
 namespace Sift.Training.Objectives;
 
-/// <summary>Which length L scales NEFTune's noise α/√(L·d) (methods.md Part B §2.3).</summary>
+/// <summary>Which length L scales NEFTune's noise α/√(L·d) (docs/METHODS.md, NEFTune).</summary>
 public enum NeftuneLength
 {
     /// <summary>Each example's own unpadded length; padding gets no noise (the paper's code).</summary>

@@ -6,9 +6,9 @@ using static TorchSharp.torch;
 namespace Sift.Training.Objectives;
 
 /// <summary>
-/// Next-token prediction over response tokens: the mean NLL over all trained tokens of the
-/// optimizer step (methods.md Part A §2.2). With <see cref="Neftune"/> set, the input embeddings get
-/// NEFTune noise in training forward passes.
+/// Next-token prediction over response tokens: the mean NLL over all trained tokens of the optimizer
+/// step (docs/METHODS.md, NTP). With <see cref="Neftune"/> set, the input embeddings get NEFTune noise
+/// in training forward passes.
 /// </summary>
 /// <param name="groupByLength">Batch examples of similar length together (less padding, less random batches).</param>
 public sealed class NextTokenObjective(NeftuneOptions? neftune = null, bool groupByLength = true) : ITrainingObjective

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Sift.Training.Objectives;
 
-/// <summary>SFTMix settings (methods.md Part A §2.3; paper defaults α = 0.5, μ = 0.2).</summary>
+/// <summary>SFTMix settings (docs/METHODS.md, SFTMix, "The loss"; paper defaults α = 0.5, μ = 0.2).</summary>
 /// <param name="DiagnosticSteps">About every this many steps (on the first logged step at or after each multiple), also measure the gradient norm of each term and their cosine; that step takes one backward pass per term instead of one in all, about 1.7 plain steps. 0 = never.</param>
 /// <param name="NtpWeight">w_ntp in loss = w_ntp · NTP + μ · mixup (1 in the paper; 0 with μ &gt; 0 trains on the mixup term alone).</param>
 /// <param name="DetachMixupHidden">The mixup term sees the hidden states detached: its gradient reaches the LM head only, not the transformer body (a reviewer arm: is SFTMix's gain regularization of the representation?).</param>

@@ -3,10 +3,10 @@ using Sift.Data;
 namespace Sift.Training.Objectives;
 
 /// <summary>
-/// SFTMix batches (methods.md Part A §2.3): every micro-batch holds k confident examples followed by
-/// k unconfident ones, confident j paired with unconfident j. Pairs are random, or (by length)
-/// confident and unconfident examples of similar response length. When the halves differ in size
-/// the surplus of the larger one sits out that epoch (a different surplus each epoch).
+/// SFTMix batches (docs/METHODS.md, SFTMix, "Batches and pairs"): every micro-batch holds k confident
+/// examples followed by k unconfident ones, confident j paired with unconfident j. Pairs are random, or
+/// (by length) confident and unconfident examples of similar response length. When the halves differ in
+/// size the surplus of the larger one sits out that epoch (a different surplus each epoch).
 /// </summary>
 public static class SftMixPlanner
 {

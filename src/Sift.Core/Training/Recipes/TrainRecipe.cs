@@ -20,7 +20,7 @@ public sealed record DataSection(
 /// <param name="GroupByLength">NTP/NEFTune batches of similar length (transformers' group_by_length); SFTMix forms its own pairs.</param>
 public sealed record ObjectiveSection(ObjectiveKind Kind, NeftuneOptions? Neftune, SftMixSection? SftMix, bool GroupByLength);
 
-/// <summary>SFTMix (methods.md Part A): the confident and unconfident halves (data files, e.g. from `sift select --policy median`) and the mixup term.</summary>
+/// <summary>SFTMix (docs/METHODS.md, SFTMix): the confident and unconfident halves (data files, e.g. from `sift select --preset sftmix`) and the mixup term.</summary>
 public sealed record SftMixSection(string Confident, string Unconfident, SftMixOptions Options);
 
 /// <summary>
@@ -99,6 +99,9 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         if (data.EvalFraction is < 0 or >= 1) throw new SiftException($"data.eval_fraction must be in [0, 1), got {data.EvalFraction}");
 
         NeftuneOptions? neftune = null;
+        if (kind == ObjectiveKind.SftMix && c.Has("objective.neftune_noise_alpha"))
+            throw new SiftException($"{c.Origin("objective.neftune_noise_alpha")}: objective.neftune_noise_alpha does not apply to objective.name: sftmix " +
+                                    "(SFTMix adds no NEFTune noise); remove it, or use objective.name: neftune");
         if (kind == ObjectiveKind.Neftune || c.Has("objective.neftune_noise_alpha"))
         {
             neftune = new NeftuneOptions(c.Double("objective.neftune_noise_alpha", 5), c.Enum("objective.neftune_length", NeftuneLength.PerSequence, NeftuneLengths));
@@ -120,8 +123,8 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
                 throw new SiftException("objective.ntp_weight and objective.mixup_weight are both 0, so the loss is 0 and nothing trains; set ntp_weight: 0 with mixup_weight > 0 for mixup-only training");
             if (options.DiagnosticSteps < 0) throw new SiftException($"objective.diagnostic_steps must be ≥ 0, got {options.DiagnosticSteps}");
             sftmix = new SftMixSection(
-                c.RequiredString("objective.confident", "the confident half, a data file (e.g. from `sift select --policy median`)"),
-                c.RequiredString("objective.unconfident", "the unconfident half, a data file (e.g. from `sift select --policy median`)"), options);
+                c.RequiredString("objective.confident", "the confident half, a data file (e.g. from `sift select --preset sftmix`)"),
+                c.RequiredString("objective.unconfident", "the unconfident half, a data file (e.g. from `sift select --preset sftmix`)"), options);
         }
 
         var precision = c.Enum("precision.dtype", Precision.Float32, Dtypes);

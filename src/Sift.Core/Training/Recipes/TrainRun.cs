@@ -5,7 +5,6 @@ using Sift.Data.Tokenization;
 using Sift.IO;
 using Sift.Models;
 using Sift.Native;
-using Sift.Pipeline;
 using Sift.Text;
 using Sift.Text.Templates;
 using Sift.Training.Objectives;

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sift.IO;
 
-namespace Sift.Pipeline;
+namespace Sift.IO;
 
 /// <summary>SHA-256 of strings, files and folders (relative names and contents, in sorted order).</summary>
 public static class ContentHash

@@ -1,7 +1,7 @@
 using Sift.IO;
-using Sift.Reports;
+using Sift.Scoring;
 
-namespace Sift.Scoring;
+namespace Sift.Reports;
 
 /// <summary>
 /// PNG plots of a score table: a histogram of every score column it has (finite values) and,
@@ -10,12 +10,6 @@ namespace Sift.Scoring;
 /// </summary>
 public static class ScorePlots
 {
-    public static readonly string[] HistogramColumns =
-    [
-        "loss", "perplexity", "accuracy", "direct_loss", "ifd_loss_ratio", "ifd_ppl_ratio", "L_base", "L_ref", "S", "S_diff",
-        "S_ref_denominator", "sftmix_confidence", "mean_loss_confidence", "confidence", "variability", "correctness", "random",
-    ];
-
     public static List<string> Write(ScoreTable table, string source, string outDir)
     {
         var written = new List<string>();
@@ -33,7 +27,7 @@ public static class ScorePlots
     public static List<(string Name, string Title, byte[] Png)> Render(ScoreTable table, string source, IReadOnlyDictionary<string, bool>? labels = null, string labelName = "labelled")
     {
         var plots = new List<(string Name, string Title, byte[] Png)>();
-        foreach (var column in HistogramColumns.Where(table.Has))
+        foreach (var column in ScoreColumns.Numeric.Where(table.Has))
         {
             var values = table.Numbers(column, source);
             var title = $"{column} ({values.Count(double.IsFinite)} examples)";
@@ -49,7 +43,7 @@ public static class ScorePlots
             plots.Add(("data_map", labels != null ? $"Data map: confidence vs variability, colored by {labelName}" : "Data map: confidence vs variability, colored by correctness",
                 DataMap(table, source, labels, labelName)));
         if (plots.Count == 0)
-            throw new SiftException($"{source}: no score columns to plot (looked for {string.Join(", ", HistogramColumns)})");
+            throw new SiftException($"{source}: no score columns to plot (looked for {string.Join(", ", ScoreColumns.Numeric)})");
         return plots;
     }
 

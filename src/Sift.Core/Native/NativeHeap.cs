@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Sift.Training;
+namespace Sift.Native;
 
 /// <summary>
 /// glibc's malloc raises its mmap threshold every time a large mmapped block is freed, so from the
