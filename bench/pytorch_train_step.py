@@ -1,6 +1,9 @@
 """PyTorch eager peer of `sift-bench train`: the same Llama shape, batch, length and step
 (forward, loss on every position, backward, clip, AdamW), written independently in plain torch.
-Run with Debian's python3 (torch 1.13). Prints tok/s of the best timed step and peak RSS."""
+Run with Debian's python3 (torch 1.13) and an optimized BLAS (`apt-get install libopenblas0-pthread`):
+Debian's torch calls whatever libblas.so.3 the system selects, and the reference BLAS, the default,
+is some 30x slower than what any PyTorch user runs, so the script names the BLAS it ran on and refuses
+the reference one (--allow-reference-blas overrides). Prints tok/s of the best timed step and peak RSS."""
 import argparse, math, os, resource, time
 import torch
 import torch.nn.functional as F
@@ -67,6 +70,24 @@ class Model(torch.nn.Module):
         return self.head(Layer.norm(x, self.norm))
 
 
+def blas_in_use():
+    """The BLAS torch's matmuls run on: MKL when torch was built with it (pip wheels link it in),
+    else the libblas/libopenblas this process mapped, resolved through Debian's alternatives."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    config = torch.__config__.show()
+    if "BLAS_INFO=mkl" in config:
+        return "mkl", "built in"
+    with open("/proc/self/maps") as maps:
+        mapped = {line.split()[-1] for line in maps if ".so" in line}
+    # sgemm comes from the libblas.so.3 torch links (a lapack alternative may map OpenBLAS beside a reference libblas).
+    blas = sorted({os.path.realpath(lib) for lib in mapped if os.path.basename(lib).startswith("libblas")})
+    if any("openblas" in lib for lib in blas):
+        return "openblas", ", ".join(blas)
+    if any("/blas/libblas" in lib for lib in blas):
+        return "reference", ", ".join(blas)
+    return "unknown", ", ".join(blas) or "no libblas mapped"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", default="stories15m")
@@ -75,8 +96,13 @@ def main():
     p.add_argument("--length", type=int, default=512)
     p.add_argument("--steps", type=int, default=4)
     p.add_argument("--threads", type=int, default=int(os.environ.get("SIFT_THREADS", os.cpu_count())))
+    p.add_argument("--allow-reference-blas", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    kind, where = blas_in_use()
+    if kind == "reference" and not a.allow_reference_blas:
+        raise SystemExit(f"torch runs on the reference BLAS ({where}), which no PyTorch user runs; "
+                         "install an optimized one (apt-get install libopenblas0-pthread) or pass --allow-reference-blas")
     torch.manual_seed(0)
     c = CONFIGS[a.model]
     model = Model(c)
@@ -98,7 +124,7 @@ def main():
     tokens = a.batch * a.length
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pytorch {torch.__version__} {a.model} {a.dtype} batch {a.batch}x{a.length}: {tokens / best:.0f} tok/s "
-          f"(best step {best:.2f}s), threads {torch.get_num_threads()}, peak RSS {rss:.0f} MiB")
+          f"(best step {best:.2f}s), threads {torch.get_num_threads()}, BLAS {kind} ({where}), peak RSS {rss:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ using TorchSharp;
 namespace Sift.Native;
 
 /// <summary>
-/// The one place that prepares TorchSharp: the native-library fix and the thread count.
+/// The one place that prepares TorchSharp: the native-library fix, how OpenMP threads wait and the thread count.
 /// Call <see cref="Initialize"/> before the first TorchSharp call (the CLI's commands and the test
 /// assembly's module initializer do).
 /// </summary>
@@ -20,6 +20,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_initialized) return;
+            OpenMpWaitPolicy.ShortSpinUnlessChosen(); // before libtorch (and with it libgomp) loads
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && LibTorchSharpLocation.Installed() is { } so)
             {
                 var load = LibTorchSharpLocation.Prepare(so, LibTorchSharpLocation.CacheRoot());

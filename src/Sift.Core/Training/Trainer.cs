@@ -84,6 +84,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         using var log = new TrainingLog(outputDir, options.RecordDynamics, start);
         model.train();
         var clock = Stopwatch.StartNew();
+        using var threads = AdaptiveThreads.Start(m => OnMessage?.Invoke(m));
         long stepsThisRun = 0, tokensThisRun = 0;
         double lastLoss = resumed?.LastLoss ?? double.NaN;
         bool alreadyComplete = resumed != null && start >= total;
@@ -123,6 +124,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             watch.Observe(loss, norm);
             double lr = schedule.RateAt(step);
             optimizer.Step(lr, ClipScale(norm, options.MaxGradNorm));
+            threads?.Observe();
 
             long done = step + 1;
             stepsThisRun++;
