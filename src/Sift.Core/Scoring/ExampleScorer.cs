@@ -9,8 +9,8 @@ namespace Sift.Scoring;
 /// no dropout, and no NEFTune noise is ever added here). Examples are batched by length and
 /// right-padded; the LM head runs only on response positions, in fp32 (hidden states and head
 /// weight upcast) whatever the weights' dtype, through <see cref="LogitsBuffer"/> as in the fused
-/// training loss: one reused logits buffer, NLL = log-sum-exp − gold logit, greedy hit from the same
-/// max. Per-token losses, and the token probabilities exp(−loss), are summed in fp64, in token order.
+/// training loss: one reused logits buffer, NLL = log Σ exp(z − max) − (z_gold − max), greedy hit from
+/// the same max. Per-token losses, and the token probabilities exp(−loss), are summed in fp64, in token order.
 /// <para>An example's values do not depend on which other examples share its batch: every batch
 /// has a canonical shape that depends only on the length bucket (rows padded to a multiple of
 /// <see cref="LengthBucket"/> tokens, always <see cref="RowsFor"/> rows, plain causal attention),
@@ -115,7 +115,7 @@ public static class ExampleScorer
             positions.CopyTo(start, index, 0, count);
             gold.CopyTo(start, target, 0, count);
             var h = hidden.index_select(0, tensor(index)).to_type(ScalarType.Float32);
-            var (nll, hit) = LogitsBuffer.CrossEntropyInPlace(logits.Logits(h), tensor(target).unsqueeze(1));
+            var (nll, hit) = LogitsBuffer.PreciseCrossEntropyInPlace(logits.Logits(h), tensor(target).unsqueeze(1));
             nll[..count].data<float>().CopyTo(tokenNll, start);
             hit[..count].data<bool>().CopyTo(hits, start);
         }

@@ -119,7 +119,8 @@ public static class FusedLinearCrossEntropy
                 oneMinusLam = lam.SubtractedFrom(1);
                 var mixed = logits[..k].lerp(logits[k..(2 * k)], oneMinusLam);
                 var target = (lam * mixed.gather(1, yc)).Plus(oneMinusLam * mixed.gather(1, yu));
-                var mixLse = LogitsBuffer.SoftmaxInPlace(mixed, mixed.amax([1], keepdim: true), grads ? mixScale : null);
+                var mixedMax = mixed.amax([1], keepdim: true);
+                var mixLse = LogitsBuffer.LogSumInPlace(mixed, mixedMax, grads ? mixScale : null).PlusInPlace(mixedMax);
                 mix = (mixLse - target).to_type(ScalarType.Float64).sum().item<double>();
                 if (grads)
                 {
