@@ -6,7 +6,7 @@ namespace Sift.Models;
 /// <summary>
 /// The LM head's forward over chunks of hidden rows, shared by the fused training loss and the scorer so
 /// that both compute a token's NLL and greedy hit alike. fp32 logits h·Wᵀ whatever the model dtype, into
-/// one buffer reused by every chunk (a fresh [rows, V] tensor per chunk costs more in page faults than its
+/// one buffer reused by every chunk (a fresh 64 MiB per chunk cost the training loss more in page faults than its
 /// softmax); then per row the gold logit by gather, max and argmax from one max(1), and one exp per element
 /// in place: NLL = log Σ exp(z − max) + max − z_gold. Each row's logits round alike at any thread count
 /// (<see cref="RowStableProduct"/>).
