@@ -1,7 +1,6 @@
 using Sift.Data;
 using Sift.Models;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Sift.Scoring;
 
@@ -9,8 +8,9 @@ namespace Sift.Scoring;
 /// One teacher-forced forward pass per example under no_grad, in eval conditions (the model has
 /// no dropout, and no NEFTune noise is ever added here). Examples are batched by length and
 /// right-padded; the LM head runs only on response positions, in fp32 (hidden states and head
-/// weight upcast), and log-softmax is taken in fp32 whatever the weights' dtype. Per-token losses,
-/// and the token probabilities exp(−loss), are summed in fp64, in token order.
+/// weight upcast) whatever the weights' dtype, through <see cref="LogitsBuffer"/> as in the fused
+/// training loss: one reused logits buffer, NLL = log Σ exp(z − max) − (z_gold − max), greedy hit from
+/// the same max. Per-token losses, and the token probabilities exp(−loss), are summed in fp64, in token order.
 /// <para>An example's values do not depend on which other examples share its batch: every batch
 /// has a canonical shape that depends only on the length bucket (rows padded to a multiple of
 /// <see cref="LengthBucket"/> tokens, always <see cref="RowsFor"/> rows, plain causal attention),
@@ -32,8 +32,9 @@ public static class ExampleScorer
             if (e.TrainedCount == 0) throw new ArgumentException($"example '{e.Id}' has no response tokens; leave it out before scoring");
         using var detached = model.LmHeadWeight.detach();
         using var head = detached.to_type(ScalarType.Float32);
+        using var logits = new LogitsBuffer(head, options.LogitRows);
         foreach (var batch in PlanBatches(examples, options))
-            onBatch(ScoreBatch(model, head, batch.Select(i => examples[i]).ToList(), options));
+            onBatch(ScoreBatch(model, logits, batch.Select(i => examples[i]).ToList(), options));
     }
 
     /// <summary>All results, in the order of <paramref name="examples"/>.</summary>
@@ -73,7 +74,7 @@ public static class ExampleScorer
         return batches;
     }
 
-    private static List<ExampleStats> ScoreBatch(CausalLM model, Tensor head, IReadOnlyList<TokenizedExample> examples, ScoringOptions options)
+    private static List<ExampleStats> ScoreBatch(CausalLM model, LogitsBuffer logits, IReadOnlyList<TokenizedExample> examples, ScoringOptions options)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -108,13 +109,13 @@ public static class ExampleScorer
         {
             using var chunk = NewDisposeScope();
             int count = Math.Min(block, n - start);
-            var index = zeros(block, dtype: ScalarType.Int64);
-            index[..count] = tensor(positions.GetRange(start, count).ToArray());
-            var target = zeros(block, dtype: ScalarType.Int64);
-            target[..count] = tensor(gold.GetRange(start, count).ToArray());
-            var logits = F.linear(hidden.index_select(0, index).to_type(ScalarType.Float32), head);
-            var nll = F.log_softmax(logits, -1).gather(1, target.unsqueeze(1)).squeeze(1).neg();
-            var hit = logits.argmax(-1).eq(target);
+            // Always exactly LogitRows rows (the rest repeat position 0 with gold 0, never read).
+            var index = new long[block];
+            var target = new long[block];
+            positions.CopyTo(start, index, 0, count);
+            gold.CopyTo(start, target, 0, count);
+            var h = hidden.index_select(0, tensor(index)).to_type(ScalarType.Float32);
+            var (nll, hit) = LogitsBuffer.PreciseCrossEntropyInPlace(logits.Logits(h), tensor(target).unsqueeze(1));
             nll[..count].data<float>().CopyTo(tokenNll, start);
             hit[..count].data<bool>().CopyTo(hits, start);
         }

@@ -61,6 +61,25 @@ public class ExampleScorerTests
         }
     }
 
+    [Theory]
+    [InlineData(7)]   // logit blocks multiplied padded to 12 rows
+    [InlineData(256)] // the default: one block holds every response position of a batch here
+    public void ValuesAreBitwiseTheSameAloneInShardsAndInBatches(int logitRows)
+    {
+        using var model = ScoringFixtures.TinyModel(seed: 6);
+        var examples = ScoringFixtures.Examples(20, seed: 8);
+        var options = new ScoringOptions { BatchSize = 8, LogitRows = logitRows };
+        var all = ExampleScorer.ScoreAll(model, examples, options);
+        var shards = examples.Select((e, i) => (e, i)).GroupBy(x => x.i % 3)
+            .SelectMany(shard => ExampleScorer.ScoreAll(model, shard.Select(x => x.e).ToList(), options)).ToDictionary(s => s.Id);
+        for (int i = 0; i < examples.Count; i++)
+        {
+            var alone = ExampleScorer.ScoreAll(model, [examples[i]], options)[0];
+            Assert.Equal(all[i], alone); // Id, tokens, NLL sum, correct and probability sum, bit for bit
+            Assert.Equal(all[i], shards[all[i].Id]);
+        }
+    }
+
     [Fact]
     public void Bf16WeightsGiveFp32LogSoftmaxResultsCloseToFp32()
     {

@@ -34,9 +34,9 @@ public class ThreadCountTests
     }
 
     /// <summary>
-    /// What the fused loss relies on (FusedLinearCrossEntropy's summary): each row of a product of 1–4, 8 or
+    /// What the fused loss and the scorer rely on (RowStableProduct's summary): each row of a product of 1–4, 8 or
     /// 12 and more rows with the head comes out the same at one and two threads, and the rows of a product
-    /// padded to MinGemmRows rows are those of the unpadded product at one thread (so padding changes no
+    /// padded to MinRows rows are those of the unpadded product at one thread (so padding changes no
     /// single-thread result). A libtorch or MKL upgrade that changes this fails here first.
     /// </summary>
     [Theory]
@@ -56,8 +56,8 @@ public class ThreadCountTests
             Assert.True(Gradient(1, rows).SequenceEqual(Gradient(2, rows)), $"dlogits·W of {rows} rows");
             Assert.True(Logits(1, rows).SequenceEqual(Logits(2, rows)), $"h·Wᵀ of {rows} rows");
         }
-        var padded = Gradient(2, (int)FusedLinearCrossEntropy.MinGemmRows);
-        for (int rows = 4; rows < FusedLinearCrossEntropy.MinGemmRows; rows++)
+        var padded = Gradient(2, (int)RowStableProduct.MinRows);
+        for (int rows = 4; rows < RowStableProduct.MinRows; rows++)
             Assert.True(Gradient(1, rows).SequenceEqual(padded.Take(rows * dim)), $"{rows} rows at one thread vs padded at two");
     }
 

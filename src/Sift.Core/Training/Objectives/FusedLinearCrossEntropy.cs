@@ -1,3 +1,4 @@
+using Sift.Models;
 using Sift.Native;
 using static TorchSharp.torch;
 
@@ -21,23 +22,18 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
 /// <para>
 /// Results do not depend on the thread count. The one step of a chunk whose rounding could is the
-/// product of its rows with the head (logits h·Wᵀ, and dlogits·W for the rows' gradient), MKL's sgemm
-/// under libtorch: with more than one thread it rounds a product of 5, 6, 7, 9, 10 or 11 rows
-/// differently from one thread, while each row of a product of 4, 8 or 12 and more rows comes out the
-/// same at any thread count and any row count (1–3 rows take a path of their own, also the same at any
-/// thread count). So chunks are full but for the last (SFTMix's pairs and the rows no pair uses share
-/// chunks, as NTP's rows do), and a chunk of 4–11 rows is multiplied padded with zero rows to
-/// <see cref="MinGemmRows"/>, which gives each row the bits one thread gives it unpadded (ThreadCountTests
-/// measure both). The head's gradient dlogitsᵀ·h, summed over a chunk's rows, rounds alike at any thread count.
+/// product of its rows with the head (logits h·Wᵀ, and dlogits·W for the rows' gradient), which
+/// <see cref="RowStableProduct"/> pads when a chunk has 4–11 rows; so chunks are full but for the last
+/// (SFTMix's pairs and the rows no pair uses share chunks, as NTP's rows do): a chunk of just the few rows
+/// no pair uses would otherwise be one more small product. The head's gradient dlogitsᵀ·h, summed over a
+/// chunk's rows, rounds alike at any thread count. The forward over a chunk (logits, NLL, greedy hits)
+/// is <see cref="LogitsBuffer"/>'s, as the scorer's is.
 /// </para>
 /// </summary>
 public static class FusedLinearCrossEntropy
 {
     /// <summary>Elements of one fp32 logits chunk (64 MiB).</summary>
     public const long ChunkElements = 1 << 24;
-
-    /// <summary>Fewest rows of a product with the head that MKL rounds alike at any thread count; chunks of 4 to this many rows less one are padded with zero rows to it.</summary>
-    public const long MinGemmRows = 12;
 
     /// <param name="pairRowsOnly">Only the rows of <paramref name="mixup"/>'s pairs (the others' NLL stays 0): for the mixup term alone.</param>
     public static FusedLoss Compute(Tensor rows, Tensor head, Tensor gold, double ntpScale, MixupRows? mixup = null, double mixScale = 0,
@@ -56,18 +52,6 @@ public static class FusedLinearCrossEntropy
     }
 
     /// <summary>
-    /// In place over fp32 logits [n, V]: exp(z − max), one exp per element (logsumexp followed by a
-    /// softmax would take two). Returns each row's log-sum-exp [n, 1]; the logits are left as
-    /// exp(z − max), and when <paramref name="scale"/> is given, scaled on to scale · softmax(z).
-    /// </summary>
-    private static Tensor SoftmaxInPlace(Tensor logits, Tensor max, double? scale)
-    {
-        var sum = logits.sub_(max).exp_().sum(1, keepdim: true);
-        if (scale is double c) logits.mul_(sum.Into(c));
-        return sum.log_().PlusInPlace(max);
-    }
-
-    /// <summary>
     /// One pass over the rows: pairs first (both members in one chunk), each chunk of pairs filled up to
     /// chunkRows with rows no pair uses, then the rest of those. So every chunk but the last is full, as
     /// without pairs: a chunk of just the few rows no pair uses would be a small product with the head,
@@ -75,8 +59,8 @@ public static class FusedLinearCrossEntropy
     /// </summary>
     private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad, long chunkRows)
     {
-        /// <summary>One fp32 logits buffer for every chunk: a fresh 64 MiB per chunk costs more in page faults than its softmax.</summary>
-        private readonly Tensor _logits = empty([Math.Max(MinGemmRows, Math.Min(rows.shape[0], Math.Max(2, chunkRows))), head.shape[0]], ScalarType.Float32, head.device);
+        /// <summary>Disposed by <see cref="Compute"/>'s dispose scope, as the gradients are.</summary>
+        private readonly LogitsBuffer _logits = new(head, Math.Min(rows.shape[0], Math.Max(2, chunkRows)));
 
         public float[] Nll { get; } = new float[rows.shape[0]];
         public bool[] Correct { get; } = new bool[rows.shape[0]];
@@ -121,7 +105,7 @@ public static class FusedLinearCrossEntropy
             var at = tensor(index, device: device);
             var h = rows.index_select(0, at);
             var y = gold.index_select(0, at).unsqueeze(1);
-            var logits = Logits(h);
+            var logits = _logits.Logits(h);
             bool grads = RowsGradient is not null || HeadGradient is not null;
 
             int k = lambdas.Length;
@@ -135,7 +119,8 @@ public static class FusedLinearCrossEntropy
                 oneMinusLam = lam.SubtractedFrom(1);
                 var mixed = logits[..k].lerp(logits[k..(2 * k)], oneMinusLam);
                 var target = (lam * mixed.gather(1, yc)).Plus(oneMinusLam * mixed.gather(1, yu));
-                var mixLse = SoftmaxInPlace(mixed, mixed.amax([1], keepdim: true), grads ? mixScale : null);
+                var mixedMax = mixed.amax([1], keepdim: true);
+                var mixLse = LogitsBuffer.LogSumInPlace(mixed, mixedMax, grads ? mixScale : null).PlusInPlace(mixedMax);
                 mix = (mixLse - target).to_type(ScalarType.Float64).sum().item<double>();
                 if (grads)
                 {
@@ -147,12 +132,9 @@ public static class FusedLinearCrossEntropy
                 }
             }
 
-            var gathered = logits.gather(1, y);
-            var (max, argmax) = logits.max(1, keepdim: true);
-            var lse = SoftmaxInPlace(logits, max, grads ? ntpScale : null);
-            var nll = (lse - gathered).squeeze(1);
+            var (nll, hit) = LogitsBuffer.CrossEntropyInPlace(logits, y, grads ? ntpScale : null);
             var nllValues = nll.data<float>().ToArray();
-            var hits = argmax.eq(y).squeeze(1).data<bool>().ToArray();
+            var hits = hit.data<bool>().ToArray();
             for (int i = 0; i < index.Length; i++) { Nll[index[i]] = nllValues[i]; Correct[index[i]] = hits[i]; }
             double ntp = nll.to_type(ScalarType.Float64).sum().item<double>();
             if (!grads) return (ntp, mix);
@@ -165,7 +147,7 @@ public static class FusedLinearCrossEntropy
                 dLogits[k..(2 * k)].addcmul_(dMixed, oneMinusLam!, Scalars.One);
             }
             var d = dLogits.to_type(head.dtype);
-            RowsGradient?.index_add_(0, at, Product(d, head).to_type(ScalarType.Float32), Scalars.One);
+            RowsGradient?.index_add_(0, at, RowStableProduct.Product(d, head).to_type(ScalarType.Float32), Scalars.One);
             if (HeadGradient is not null)
             {
                 if (head.dtype == ScalarType.Float32) HeadGradient.addmm_(d.t(), h);
@@ -173,23 +155,5 @@ public static class FusedLinearCrossEntropy
             }
             return (ntp, mix);
         }
-
-        /// <summary>fp32 logits h·Wᵀ for a chunk of rows (into the shared buffer), whatever the model dtype.</summary>
-        private Tensor Logits(Tensor h)
-        {
-            long n = h.shape[0];
-            if (NeedsPadding(n)) return Logits(Padded(h)).narrow(0, 0, n);
-            var chunk = _logits.narrow(0, 0, n);
-            return head.dtype == ScalarType.Float32 ? chunk.addmm_(h, head.t(), beta: 0) : chunk.copy_(nn.functional.linear(h, head));
-        }
-
-        /// <summary>a·b, rounded alike at any thread count (see <see cref="MinGemmRows"/>).</summary>
-        private static Tensor Product(Tensor a, Tensor b) =>
-            NeedsPadding(a.shape[0]) ? Padded(a).matmul(b).narrow(0, 0, a.shape[0]) : a.matmul(b);
-
-        private static bool NeedsPadding(long rows) => rows > 3 && rows < MinGemmRows;
-
-        /// <summary><paramref name="x"/> [n, D] over zero rows, to <see cref="MinGemmRows"/> rows.</summary>
-        private static Tensor Padded(Tensor x) => cat([x, zeros([MinGemmRows - x.shape[0], x.shape[1]], x.dtype, x.device)], 0);
     }
 }
