@@ -42,11 +42,17 @@ public sealed class FolderLock : IDisposable
         if (Path.GetDirectoryName(Path.GetFullPath(lockPath)) is { } parent) Directory.CreateDirectory(parent);
         int fd = open(lockPath, ORdwr | OCreat | OCloexec, Convert.ToInt32("644", 8));
         if (fd < 0) throw new IOException($"{lockPath}: cannot open the lock file ({Marshal.GetLastPInvokeErrorMessage()}); check that {target} is writable");
-        int rc;
-        do rc = flock(fd, LockEx | LockNb); while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
-        if (rc != 0)
+        int errno = TryLock(fd);
+        // A lock this process released lives on in a child it is starting, between fork and exec (the child
+        // shares the lock file's descriptor until exec closes it): wait that out; a holder that is another
+        // process, or this one still holding it, is refused (FolderLockForkStressTests).
+        for (var waited = Stopwatch.StartNew(); errno == EWouldBlock && HolderPid(lockPath) == Environment.ProcessId && waited.Elapsed < ForkWindow;)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            Thread.Sleep(1);
+            errno = TryLock(fd);
+        }
+        if (errno != 0)
+        {
             close(fd);
             if (errno == EWouldBlock) throw new SiftException($"{target} is in use by {Holder(lockPath)}; wait for it or stop it");
             throw new IOException($"{lockPath}: cannot lock ({Marshal.GetPInvokeErrorMessage(errno)})");
@@ -61,19 +67,37 @@ public sealed class FolderLock : IDisposable
         return new FolderLock(fd);
     }
 
+    /// <summary>How long a lock released by this process may stay held by a child being started.</summary>
+    private static readonly TimeSpan ForkWindow = TimeSpan.FromSeconds(2);
+
+    /// <summary>0 when <paramref name="fd"/> is now locked, else the errno (EWOULDBLOCK: held elsewhere).</summary>
+    private static int TryLock(int fd)
+    {
+        int rc;
+        do rc = flock(fd, LockEx | LockNb); while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
+        return rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
     /// <summary>"sift process PID (started TIME)" from the lock file, or a plain description while the holder has not written it yet.</summary>
     private static string Holder(string lockPath)
     {
-        // Read with open(2): .NET's FileStream takes its own flock, which the holder's lock would refuse.
-        int fd = open(lockPath, ORdonly | OCloexec, 0);
-        if (fd < 0) return "another sift process";
-        var buffer = new byte[256];
-        long n = pread(fd, buffer, buffer.Length, 0);
-        close(fd);
-        var lines = n > 0 ? Encoding.UTF8.GetString(buffer, 0, (int)n).Split('\n') : [];
+        var lines = HolderLines(lockPath);
         return lines.Length >= 2 && int.TryParse(lines[0], out int pid)
             ? $"sift process {pid} (started {lines[1]})"
             : "another sift process";
+    }
+
+    private static int? HolderPid(string lockPath) => HolderLines(lockPath) is [var first, ..] && int.TryParse(first, out int pid) ? pid : null;
+
+    private static string[] HolderLines(string lockPath)
+    {
+        // Read with open(2): .NET's FileStream takes its own flock, which the holder's lock would refuse.
+        int fd = open(lockPath, ORdonly | OCloexec, 0);
+        if (fd < 0) return [];
+        var buffer = new byte[256];
+        long n = pread(fd, buffer, buffer.Length, 0);
+        close(fd);
+        return n > 0 ? Encoding.UTF8.GetString(buffer, 0, (int)n).Split('\n') : [];
     }
 
     public void Dispose()

@@ -63,13 +63,21 @@ public class TrainCliTests
             var deadline = DateTime.UtcNow.AddMinutes(2);
             bool Started() { lock (childErr) return childErr.ToString().Contains("step 4/"); }
             while (!Started() && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(5);
+            // Frozen while a second run tries the folder: otherwise a fast child (an idle machine, OpenMP
+            // threads that no longer spin) can finish its last steps first, and the second run then resumes.
+            Assert.Equal(0, kill(process.Id, Sigstop));
+            Assert.False(process.HasExited, "the run finished before it could be stopped: " + childErr);
 
             (code, _, err) = CliRunner.Run(Args(model, data, stopped, [.. settings, "--resume"]));
             Assert.Equal(1, code);
             Assert.Contains($"{stopped} is in use by sift process {process.Id} (started ", err);
 
             if (signal == Sigkill) process.Kill(entireProcessTree: true);
-            else Assert.Equal(0, kill(process.Id, signal));
+            else
+            {
+                Assert.Equal(0, kill(process.Id, signal)); // pending until the child runs again
+                Assert.Equal(0, kill(process.Id, Sigcont));
+            }
             process.WaitForExit();
             Assert.Equal(128 + signal, process.ExitCode);
         }
@@ -87,7 +95,7 @@ public class TrainCliTests
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(stopped, "model", "model.safetensors")));
     }
 
-    private const int Sigkill = 9, Sigterm = 15;
+    private const int Sigkill = 9, Sigterm = 15, Sigstop = 19, Sigcont = 18;
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
