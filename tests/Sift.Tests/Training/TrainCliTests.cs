@@ -44,7 +44,7 @@ public class TrainCliTests
     {
         var (model, data) = Fixture();
         // Periodic checkpoints only where SIGKILL needs them: SIGTERM's checkpoint is then the signal's own.
-        string[] settings = ["--set", "schedule.max_steps=100", "--set", "output.logging_steps=1", "--set", "output.save_steps=1000"];
+        string[] settings = ["--set", "schedule.max_steps=1000", "--set", "output.logging_steps=1", "--set", "output.save_steps=1000"];
         string[] childSettings = [.. settings, "--set", $"output.save_steps={(signal == Sigkill ? 1 : 1000)}"];
         var straight = Path.Combine(TrainerFixtures.TempDir(), "out");
         var (code, _, err) = CliRunner.Run(Args(model, data, straight, settings));
@@ -65,8 +65,7 @@ public class TrainCliTests
             while (!Started() && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(5);
             // Frozen while a second run tries the folder: otherwise a fast child (an idle machine, OpenMP
             // threads that no longer spin) can finish its last steps first, and the second run then resumes.
-            Assert.Equal(0, kill(process.Id, Sigstop));
-            Assert.False(process.HasExited, "the run finished before it could be stopped: " + childErr);
+            Assert.True(kill(process.Id, Sigstop) == 0 && !process.HasExited, "the run finished before it could be stopped: " + childErr);
 
             (code, _, err) = CliRunner.Run(Args(model, data, stopped, [.. settings, "--resume"]));
             Assert.Equal(1, code);
