@@ -12,7 +12,7 @@ public class PipelineProgressTests
     private void At(double seconds) => _now = seconds;
 
     [Fact]
-    public void TheEstimateUsesEachGroupsMeanAndTheOverallMeanForGroupsNotYetRun()
+    public void TheEstimateUsesEachGroupsMeanAndCountsTheStagesOfGroupsNotYetTimed()
     {
         var p = Create("pretrain", "train", "train", "score", "eval", "eval", "select");
 
@@ -22,33 +22,51 @@ public class PipelineProgressTests
         p.Finished();
         p.Cached("train"); // stage 2: counted, no time, not in any mean
 
-        // train mean 100 s and overall mean 100 s; to do: 1 train + 1 score + 2 eval + 1 other = 5 × 100 s = 8:20.
+        // pretrain is timed but has nothing left; to do: 1 train + 1 score + 2 eval + 1 other, none timed.
         At(101);
-        Assert.Equal("[3/7] ntp (train) · 1:41 elapsed · about 8:20 left", p.Starting("ntp", "train"));
+        Assert.Equal("[3/7] ntp (train) · 1:41 elapsed · 5 stages not yet timed", p.Starting("ntp", "train"));
         At(161);
         p.Finished();
 
-        // train mean (100 + 60) / 2 = 80 s, also the overall mean; to do: 1 score + 2 eval + 1 other = 4 × 80 s = 5:20.
-        Assert.Equal("[4/7] scores (score) · 2:41 elapsed · about 5:20 left", p.Starting("scores", "score"));
+        // train mean 60 s, no train stage left; to do: 1 score + 2 eval + 1 other, none timed.
+        Assert.Equal("[4/7] scores (score) · 2:41 elapsed · 4 stages not yet timed", p.Starting("scores", "score"));
         At(171);
         p.Finished();
 
-        // overall mean 170 / 3 s; to do: 2 eval + 1 other, none of their groups run yet: 3 × 170 / 3 = 170 s = 2:50.
-        Assert.Equal("[5/7] eval-a (eval) · 2:51 elapsed · about 2:50 left", p.Starting("eval-a", "eval"));
+        Assert.Equal("[5/7] eval-a (eval) · 2:51 elapsed · 3 stages not yet timed", p.Starting("eval-a", "eval"));
         At(175);
         p.Finished();
 
-        // eval mean 4 s, overall mean 174 / 4 = 43.5 s; to do: 1 eval + 1 other = 4 + 43.5 = 47.5 s, rounded to 0:48.
-        Assert.Equal("[6/7] eval-b (eval) · 2:55 elapsed · about 0:48 left", p.Starting("eval-b", "eval"));
+        // eval mean 4 s × 1 eval stage = 0:04; the "other" stage not yet timed.
+        Assert.Equal("[6/7] eval-b (eval) · 2:55 elapsed · about 0:04 left + 1 stage not yet timed", p.Starting("eval-b", "eval"));
         At(180);
         p.Finished();
 
-        // overall mean 179 / 5 = 35.8 s for the one "other" stage: 0:36.
-        Assert.Equal("[7/7] select (select) · 3:00 elapsed · about 0:36 left", p.Starting("select", "select"));
+        Assert.Equal("[7/7] select (select) · 3:00 elapsed · 1 stage not yet timed", p.Starting("select", "select"));
         At(181.5);
         p.Finished();
 
-        Assert.Equal("train 160.0 s (2 stages), score 10.0 s (1), eval 9.0 s (2), other 1.5 s (1)", p.TimeByKind());
+        Assert.Equal("pretrain 100.0 s (1 stage), train 60.0 s (1), score 10.0 s (1), eval 9.0 s (2), other 1.5 s (1)", p.TimeByKind());
+    }
+
+    [Fact]
+    public void OnceEveryGroupLeftIsTimedTheEstimateIsTheirMeansTimesTheirStages()
+    {
+        var p = Create("train", "train", "train", "eval", "eval");
+        Assert.Equal("[1/5] a (train) · 0:00 elapsed", p.Starting("a", "train"));
+        At(10);
+        p.Finished();
+        // train mean 10 s × 2 = 0:20, and 2 eval stages not yet timed.
+        Assert.Equal("[2/5] b (train) · 0:10 elapsed · about 0:20 left + 2 stages not yet timed", p.Starting("b", "train"));
+        At(30);
+        p.Finished();
+        Assert.Equal("[3/5] c (train) · 0:30 elapsed · about 0:15 left + 2 stages not yet timed", p.Starting("c", "train")); // mean 15 s × 1
+        At(45);
+        p.Finished();
+        Assert.Equal("[4/5] e1 (eval) · 0:45 elapsed · 2 stages not yet timed", p.Starting("e1", "eval"));
+        At(48);
+        p.Finished();
+        Assert.Equal("[5/5] e2 (eval) · 0:48 elapsed · about 0:03 left", p.Starting("e2", "eval")); // eval mean 3 s × 1
     }
 
     [Fact]
@@ -60,8 +78,8 @@ public class PipelineProgressTests
         At(30);
         p.Finished();
         p.Cached("train");
-        // train mean 30 s; the one eval stage left takes the overall mean, 30 s.
-        Assert.Equal("[4/4] e (eval) · 0:30 elapsed · about 0:30 left", p.Starting("e", "eval"));
+        // train is timed but has nothing left; the eval stage is not yet timed.
+        Assert.Equal("[4/4] e (eval) · 0:30 elapsed · 1 stage not yet timed", p.Starting("e", "eval"));
         At(32);
         p.Finished();
         Assert.Equal("train 30.0 s (1 stage), eval 2.0 s (1)", p.TimeByKind());
@@ -87,10 +105,10 @@ public class PipelineProgressTests
 
     [Theory]
     [InlineData("train", "train")]
-    [InlineData("pretrain", "train")]
+    [InlineData("pretrain", "pretrain")]
     [InlineData("score", "score")]
     [InlineData("eval", "eval")]
     [InlineData("select", "other")]
     [InlineData("report", "other")]
-    public void KindsFallIntoFourGroups(string kind, string group) => Assert.Equal(group, PipelineProgress.GroupOf(kind));
+    public void KindsFallIntoFiveGroups(string kind, string group) => Assert.Equal(group, PipelineProgress.GroupOf(kind));
 }
