@@ -127,12 +127,13 @@ public static class ScoreCommand
             var result = TrainingDynamics.Score(records, path, parse.GetValue(epochs), torn, mean);
             var stem = ScoreTableFiles.Stem(parse.GetValue(output) ?? Path.Combine(runDir, "dynamics_scores"));
             ScoreTableFiles.WriteBoth(result.Table, stem);
+            var sha256 = Sift.IO.ContentHash.OfFile(path); // the dynamics file is both the data and the fingerprint
             new ScoreMeta
             {
                 Kind = "dynamics",
-                Fingerprint = Sift.IO.ContentHash.OfFile(path),
+                Fingerprint = sha256,
                 DataPath = Path.GetFullPath(path),
-                DataSha256 = Sift.IO.ContentHash.OfFile(path),
+                DataSha256 = sha256,
                 Passes = result.Epochs.Select(e => $"epoch {e}").ToList(),
                 TokenMean = ScoreMeta.TokenMeanField(mean),
                 Assigned = result.Table.RowCount,

@@ -44,15 +44,14 @@ public sealed class AdaptiveThreads : IDisposable
     /// <summary>Null unless SIFT_THREADS=auto, and when one thread is all this process may use or /proc cannot be read.</summary>
     public static AdaptiveThreads? Start(Action<string> onChange)
     {
-        if (!WorkerThreads.Adaptive || WorkerThreads.Configured < 2) return null;
-        lock (Gate)
-        {
-            if (s_latest is not { } latest)
-                return Start(WorkerThreads.Configured, () => CpuTimes.Read(), TimeProvider.System, onChange, shared: true);
-            var threads = new AdaptiveThreads(WorkerThreads.Configured, () => CpuTimes.Read(), TimeProvider.System, onChange, true, latest.Times, latest.At);
-            if (latest.Threads < threads.Current) threads.Apply(latest.Threads); // the first Observe corrects it if the neighbours left
-            return threads;
-        }
+        int configured = WorkerThreads.Configured;
+        if (!WorkerThreads.Adaptive || configured < 2) return null;
+        (CpuTimes Times, long At, int Threads)? latest;
+        lock (Gate) latest = s_latest;
+        if (latest is not { } l) return Start(configured, () => CpuTimes.Read(), TimeProvider.System, onChange, shared: true);
+        var threads = new AdaptiveThreads(configured, () => CpuTimes.Read(), TimeProvider.System, onChange, true, l.Times, l.At);
+        if (l.Threads < configured) threads.Apply(l.Threads); // the first Observe corrects it if the neighbours left
+        return threads;
     }
 
     internal static AdaptiveThreads? Start(int configured, Func<CpuTimes?> read, TimeProvider time, Action<string> onChange, bool shared = false) =>

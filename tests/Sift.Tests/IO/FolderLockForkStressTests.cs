@@ -16,11 +16,12 @@ public class FolderLockForkStressTests
         if (!OperatingSystem.IsLinux()) return;
         var dir = Paths.NewTempDir();
         using var stop = new CancellationTokenSource();
-        var spawners = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        var spawners = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
             while (!stop.IsCancellationRequested)
                 using (var p = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!) p.WaitForExit();
         })).ToArray();
+        foreach (var t in spawners) t.Start();
         var failures = new List<string>();
         try
         {
@@ -33,7 +34,7 @@ public class FolderLockForkStressTests
         finally
         {
             stop.Cancel();
-            Task.WaitAll(spawners);
+            foreach (var t in spawners) t.Join();
         }
         Assert.Empty(failures);
     }
