@@ -1,11 +1,14 @@
 namespace Sift.Tests;
 
-/// <summary>Runs the CLI in-process with captured stdout and stderr (tests of one command at a time; not thread-safe).</summary>
+/// <summary>Runs the CLI in-process with captured stdout and stderr; every run holds one lock, so parallel test classes never see each other's output.</summary>
 public static class CliRunner
 {
     private static readonly object Gate = new();
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Capture(() => Sift.Cli.Program.Main(args));
+
+    /// <summary>Runs any body with stdout and stderr captured, under the same lock as <see cref="Run"/>: every test that swaps the console must take it.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Capture(Func<int> body)
     {
         lock (Gate)
         {
@@ -15,7 +18,7 @@ public static class CliRunner
             Console.SetError(stderr);
             try
             {
-                int code = Sift.Cli.Program.Main(args);
+                int code = body();
                 return (code, stdout.ToString(), stderr.ToString());
             }
             finally

@@ -25,13 +25,7 @@ public class CliErrorsTests
 
     private static (int Code, string Stderr) Capture(Func<int> run)
     {
-        lock (typeof(CliRunner))
-        {
-            var old = Console.Error;
-            var err = new StringWriter();
-            Console.SetError(err);
-            try { return (run(), err.ToString()); }
-            finally { Console.SetError(old); }
-        }
+        var (code, _, err) = CliRunner.Capture(run);
+        return (code, err);
     }
 }
