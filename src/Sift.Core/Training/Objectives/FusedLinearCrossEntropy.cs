@@ -16,8 +16,8 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// (they are most of a training step's memory at a 32K vocabulary). The gradients are computed in the
 /// same pass (softmax − target per chunk, then dlogits·W and dlogitsᵀ·h) and kept, [R, D] and [V, D];
 /// the returned loss carries them on through autograd (<see cref="PrecomputedGradients"/>), exact
-/// because the loss is a scalar whose weights are fixed at forward time. Logits are
-/// fp32 whatever the model dtype. Tests compare it with plain autograd through the full logits and,
+/// because the loss is a scalar whose weights are fixed at forward time. The softmax is fp32 whatever
+/// the model dtype (a bf16 head's logits are bf16, as F.linear gives them; <see cref="Bf16SoftmaxRows"/>). Tests compare it with plain autograd through the full logits and,
 /// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
 /// <para>
 /// Results do not depend on the thread count. The one step of a chunk whose rounding could is the
@@ -33,7 +33,7 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// </summary>
 public static class FusedLinearCrossEntropy
 {
-    /// <summary>Elements of one fp32 logits chunk (64 MiB).</summary>
+    /// <summary>Elements of one fp32 logits chunk (64 MiB). A bf16 head's chunks without mixup pairs take twice the rows in bf16, the same 64 MiB: half as many products with the head and additions of its gradient.</summary>
     public const long ChunkElements = 1 << 24;
 
     /// <summary>Fewest rows of a product with the head that MKL rounds alike at any thread count; chunks of 4 to this many rows less one are padded with zero rows to it.</summary>
@@ -75,8 +75,14 @@ public static class FusedLinearCrossEntropy
     /// </summary>
     private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad, long chunkRows)
     {
-        /// <summary>One fp32 logits buffer for every chunk: a fresh 64 MiB per chunk costs more in page faults than its softmax.</summary>
-        private readonly Tensor _logits = empty([Math.Max(MinGemmRows, Math.Min(rows.shape[0], Math.Max(2, chunkRows))), head.shape[0]], ScalarType.Float32, head.device);
+        private readonly long _bufferRows = BufferRows(rows.shape[0], chunkRows), _bufferRows16 = BufferRows(rows.shape[0], 2 * chunkRows);
+
+        /// <summary>
+        /// One logits buffer for every chunk (a fresh 64 MiB per chunk costs more in page faults than its softmax):
+        /// fp32 for an fp32 head and for chunks with mixup pairs; bf16 for a bf16 head's other chunks
+        /// (<see cref="Bf16SoftmaxRows"/>). Made in <see cref="Run"/>, inside the caller's dispose scope.
+        /// </summary>
+        private Tensor? _logits, _logits16;
 
         public float[] Nll { get; } = new float[rows.shape[0]];
         public bool[] Correct { get; } = new bool[rows.shape[0]];
@@ -87,6 +93,10 @@ public static class FusedLinearCrossEntropy
 
         public void Run(double ntpScale, MixupRows mixup, double mixScale, bool pairRowsOnly)
         {
+            bool bf16 = head.dtype == ScalarType.BFloat16 && head.device_type == TorchSharp.DeviceType.CPU;
+            if (!bf16 || mixup.Count > 0) _logits = empty([_bufferRows, head.shape[0]], ScalarType.Float32, head.device);
+            if (bf16) _logits16 = empty([_bufferRows16, head.shape[0]], ScalarType.BFloat16, head.device);
+            long plainRows = bf16 ? 2 * chunkRows : chunkRows;
             int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
             var inPair = new bool[Nll.Length];
             foreach (var i in mixup.Confident.Concat(mixup.Unconfident)) inPair[i] = true;
@@ -102,9 +112,9 @@ public static class FusedLinearCrossEntropy
                 Total += ntpScale * ntp + mixScale * mix;
                 MixupSum += mix;
             }
-            for (int start = used; start < rest.Length; start += (int)chunkRows)
+            for (int start = used; start < rest.Length; start += (int)plainRows)
             {
-                var (ntp, _) = Chunk(rest.AsSpan(start, (int)Math.Min(chunkRows, rest.Length - start)).ToArray(), [], ntpScale, mixScale);
+                var (ntp, _) = Chunk(rest.AsSpan(start, (int)Math.Min(plainRows, rest.Length - start)).ToArray(), [], ntpScale, mixScale);
                 Total += ntpScale * ntp;
             }
         }
@@ -121,10 +131,11 @@ public static class FusedLinearCrossEntropy
             var at = tensor(index, device: device);
             var h = rows.index_select(0, at);
             var y = gold.index_select(0, at).unsqueeze(1);
-            var logits = Logits(h);
             bool grads = RowsGradient is not null || HeadGradient is not null;
-
             int k = lambdas.Length;
+            if (k == 0 && _logits16 is not null) return (Bf16Chunk(index, at, h, y, ntpScale, grads), 0);
+            var logits = Logits(h);
+
             double mix = 0;
             Tensor? dMixed = null, lam = null, oneMinusLam = null;
             if (k > 0)
@@ -174,18 +185,48 @@ public static class FusedLinearCrossEntropy
             return (ntp, mix);
         }
 
+        /// <summary>A chunk of rows without mixup pairs through a bf16 head: bf16 logits, the loss and its gradient in one pass over them. Returns Σ NLL.</summary>
+        private double Bf16Chunk(long[] index, Tensor at, Tensor h, Tensor y, double ntpScale, bool grads)
+        {
+            var logits = Logits16(h);
+            var nll = new float[index.Length];
+            var hits = new bool[index.Length];
+            Bf16SoftmaxRows.Run(logits, y.data<long>().ToArray(), grads ? (float)ntpScale : null, nll, hits);
+            double ntp = 0;
+            for (int i = 0; i < index.Length; i++)
+            {
+                Nll[index[i]] = nll[i];
+                Correct[index[i]] = hits[i];
+                ntp += nll[i];
+            }
+            if (!grads) return ntp;
+            RowsGradient?.index_add_(0, at, Product(logits, head).to_type(ScalarType.Float32), Scalars.One);
+            HeadGradient?.PlusInPlace(logits.t().matmul(h).to_type(ScalarType.Float32));
+            return ntp;
+        }
+
         /// <summary>fp32 logits h·Wᵀ for a chunk of rows (into the shared buffer), whatever the model dtype.</summary>
         private Tensor Logits(Tensor h)
         {
             long n = h.shape[0];
             if (NeedsPadding(n)) return Logits(Padded(h)).narrow(0, 0, n);
-            var chunk = _logits.narrow(0, 0, n);
+            var chunk = _logits!.narrow(0, 0, n);
             return head.dtype == ScalarType.Float32 ? chunk.addmm_(h, head.t(), beta: 0) : chunk.copy_(nn.functional.linear(h, head));
+        }
+
+        /// <summary>bf16 logits h·Wᵀ for a chunk of rows of a bf16 head, into the shared bf16 buffer.</summary>
+        private Tensor Logits16(Tensor h)
+        {
+            long n = h.shape[0];
+            if (NeedsPadding(n)) return Logits16(Padded(h)).narrow(0, 0, n);
+            return _logits16!.narrow(0, 0, n).addmm_(h, head.t(), beta: 0);
         }
 
         /// <summary>a·b, rounded alike at any thread count (see <see cref="MinGemmRows"/>).</summary>
         private static Tensor Product(Tensor a, Tensor b) =>
             NeedsPadding(a.shape[0]) ? Padded(a).matmul(b).narrow(0, 0, a.shape[0]) : a.matmul(b);
+
+        private static long BufferRows(long rows, long chunkRows) => Math.Max(MinGemmRows, Math.Min(rows, Math.Max(2, chunkRows)));
 
         private static bool NeedsPadding(long rows) => rows > 3 && rows < MinGemmRows;
 
