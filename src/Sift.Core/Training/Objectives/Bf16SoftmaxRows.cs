@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Sift.Native;
+using static Sift.Native.Bf16Lanes;
 using static TorchSharp.torch;
 
 namespace Sift.Training.Objectives;
@@ -68,15 +69,8 @@ internal static unsafe class Bf16SoftmaxRows
         var f = Vector256.Create(factor);
         int i = 0;
         for (; i + 2 * Lanes <= v; i += 2 * Lanes)
-            Vector256.Narrow(Bf16Bits(Vector256.Load(e + i) * f), Bf16Bits(Vector256.Load(e + i + Lanes) * f)).Store(z + i);
+            Narrow16(Vector256.Load(e + i) * f, Vector256.Load(e + i + Lanes) * f, z + i);
         for (; i < v; i++) z[i] = TensorMemory.Round(e[i] * factor);
-    }
-
-    private static Vector256<uint> Bf16Bits(Vector256<float> x)
-    {
-        var bits = x.AsUInt32();
-        var rounded = (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) >> 16;
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x).AsUInt32(), rounded, Vector256.Create(0x7FC0u));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -131,12 +125,4 @@ internal static unsafe class Bf16SoftmaxRows
         for (; i < v; i++) sum += e[i] = MathF.Exp(Widen(z[i]) - max);
         return sum;
     }
-
-    private static (Vector256<float> Lo, Vector256<float> Hi) Widen16(ushort* p)
-    {
-        var (lo, hi) = Vector256.Widen(Vector256.Load(p));
-        return ((lo << 16).AsSingle(), (hi << 16).AsSingle());
-    }
-
-    private static float Widen(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 }
