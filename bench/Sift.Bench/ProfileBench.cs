@@ -158,6 +158,21 @@ public static class ProfileBench
             rows.Add(($"attention output transpose+reshape x{layers}", layers * tf, layers * tb, 0));
         }
         {
+            // The attention block as the model runs it: in training mode (what a training step runs) and in eval mode (libtorch's SDPA).
+            using var attention = new Attention(c, dtype);
+            using var rope = new RotaryEmbedding((int)hd, c.RopeTheta, c.RopeScaling);
+            using var layout = AttentionLayout.Causal(batch, length);
+            var (cos, sin) = rope.Angles(layout.Positions, dtype);
+            var x = Rand(dtype, batch, length, d).requires_grad_(true);
+            var leaves = attention.parameters().Select(p => (Tensor)p).Append(x).ToArray();
+            foreach (var training in new[] { true, false })
+            {
+                attention.train(training);
+                var (fwd, bwd) = Time(() => attention.Forward(x, cos, sin, null, null, 0), leaves);
+                rows.Add(($"  attention block (q/k/v/o, rotary, core) in {(training ? "training" : "eval")} mode x{layers}", layers * fwd, layers * bwd, 0));
+            }
+        }
+        {
             var g = Rand(dtype, batch, length, f).requires_grad_(true);
             var u = Rand(dtype, batch, length, f).requires_grad_(true);
             var (fwd, bwd) = Time(() => F.silu(g) * u, [g, u]);
