@@ -21,6 +21,10 @@ internal static unsafe class Bf16Lanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Narrow16(Vector256<float> lo, Vector256<float> hi, ushort* p) => Vector256.Narrow(Rounded(lo), Rounded(hi)).Store(p);
 
+    /// <summary>Each value rounded to the nearest bf16, as an fp32 value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RoundTrip(Vector256<float> x) => (Rounded(x) << 16).AsSingle();
+
     /// <summary>Round to nearest even in the upper 16 bits, NaN to 0x7FC0 (c10::BFloat16's rule).</summary>
     private static Vector256<uint> Rounded(Vector256<float> x)
     {
