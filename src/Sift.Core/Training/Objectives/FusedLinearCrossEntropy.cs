@@ -50,7 +50,7 @@ public static class FusedLinearCrossEntropy
         using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, pairRowsOnly);
         var gradients = new List<(Tensor, Tensor)>();
         if (rowsGrad) gradients.Add((rows, pass.RowsGradient!));
-        if (headGrad) gradients.Add((head, pass.HeadGradient!));
+        if (headGrad) gradients.Add((head, pass.HeadGradient ?? zeros(head.shape, ScalarType.Float32, head.device)));
         var loss = PrecomputedGradients.Attach(tensor((float)pass.Total, device: rows.device), gradients);
         return new FusedLoss(loss.MoveToOuterDisposeScope(), pass.Nll, pass.Correct, pass.MixupSum);
     }
@@ -89,7 +89,12 @@ public static class FusedLinearCrossEntropy
         public double Total { get; private set; }
         public double MixupSum { get; private set; }
         public Tensor? RowsGradient { get; } = rowsGrad ? zeros(rows.shape, ScalarType.Float32, rows.device) : null;
-        public Tensor? HeadGradient { get; } = headGrad ? zeros(head.shape, ScalarType.Float32, head.device) : null;
+        /// <summary>
+        /// dlogitsᵀ·h summed over the chunks: in fp32 from zero for an fp32 head; for a bf16 head the first
+        /// chunk's bf16 product as it is (one chunk needs no fp32 copy of the head's size), widened to fp32
+        /// when a second chunk adds to it, which sums the same values in the same order.
+        /// </summary>
+        public Tensor? HeadGradient { get; private set; } = headGrad && head.dtype == ScalarType.Float32 ? zeros(head.shape, ScalarType.Float32, head.device) : null;
 
         public void Run(double ntpScale, MixupRows mixup, double mixScale, bool pairRowsOnly)
         {
@@ -131,7 +136,7 @@ public static class FusedLinearCrossEntropy
             var at = tensor(index, device: device);
             var h = rows.index_select(0, at);
             var y = gold.index_select(0, at).unsqueeze(1);
-            bool grads = RowsGradient is not null || HeadGradient is not null;
+            bool grads = RowsGradient is not null || headGrad;
             int k = lambdas.Length;
             if (k == 0 && _logits16 is not null) return (Bf16Chunk(index, at, h, y, ntpScale, grads), 0);
             var logits = Logits(h);
@@ -177,10 +182,10 @@ public static class FusedLinearCrossEntropy
             }
             var d = dLogits.to_type(head.dtype);
             RowsGradient?.index_add_(0, at, Product(d, head).to_type(ScalarType.Float32), Scalars.One);
-            if (HeadGradient is not null)
+            if (headGrad)
             {
-                if (head.dtype == ScalarType.Float32) HeadGradient.addmm_(d.t(), h);
-                else HeadGradient.PlusInPlace(d.t().matmul(h).to_type(ScalarType.Float32));
+                if (head.dtype == ScalarType.Float32) HeadGradient!.addmm_(d.t(), h);
+                else AddToHeadGradient(d.t().matmul(h));
             }
             return (ntp, mix);
         }
@@ -201,8 +206,25 @@ public static class FusedLinearCrossEntropy
             }
             if (!grads) return ntp;
             RowsGradient?.index_add_(0, at, Product(logits, head).to_type(ScalarType.Float32), Scalars.One);
-            HeadGradient?.PlusInPlace(logits.t().matmul(h).to_type(ScalarType.Float32));
+            if (headGrad) AddToHeadGradient(logits.t().matmul(h));
             return ntp;
+        }
+
+        /// <summary>Adds a chunk's bf16 dlogitsᵀ·h (made in the chunk's dispose scope) to <see cref="HeadGradient"/>.</summary>
+        private void AddToHeadGradient(Tensor product)
+        {
+            if (HeadGradient is null)
+            {
+                HeadGradient = product.MoveToOuterDisposeScope();
+                return;
+            }
+            if (HeadGradient.dtype != ScalarType.Float32)
+            {
+                var first = HeadGradient;
+                HeadGradient = first.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+                first.Dispose();
+            }
+            HeadGradient.PlusInPlace(product.to_type(ScalarType.Float32));
         }
 
         /// <summary>fp32 logits h·Wᵀ for a chunk of rows (into the shared buffer), whatever the model dtype.</summary>
