@@ -24,6 +24,8 @@ public static class Program
                 return CheckpointingBench.Step(args[1..]);
             case "train":
                 return TrainingBench.Run(args[1..]);
+            case "profile":
+                return ProfileBench.Run(args[1..]);
             case "sftmix":
                 return SftMixBench.Run(args[1..]);
             case "data":
@@ -36,6 +38,7 @@ public static class Program
                 Console.Error.WriteLine("usage: sift-bench matmul | inference [--steps N] | data [--work DIR] [--keep-cache]\n" +
                                         "       | sftmix [--model stories15m] [--batch B] [--length T] [--steps N]\n" +
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
+                                        "       | profile [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--repeats R] [--ops-only | --step-only]\n" +
                                         "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]\n" +
                                         "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]\n" +
                                         "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]\n" +

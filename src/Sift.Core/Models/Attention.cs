@@ -68,7 +68,10 @@ public sealed class Attention : nn.Module, IProjectionOwner
         k = RepeatKv(k);
         v = RepeatKv(v);
         bool causal = mask is null && (cache is null || cache.Length == 0) && t > 1;
-        var o = F.scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
+        // Every AttentionLayout mask is causal (it only narrows the lower triangle), so the bf16 path may skip the keys after each query.
+        var o = training && cache is null && Bf16Attention.Supports(q, k, mask)
+            ? Bf16Attention.Run(q, k, v, mask?.contiguous(), causal: true)
+            : F.scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
         o = o.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return _o.forward(o).MoveToOuterDisposeScope();
     }

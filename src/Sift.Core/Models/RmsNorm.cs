@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Sift.Models;
 
-/// <summary>RMSNorm as in Llama: normalize in fp32, cast back, then scale (weight * x.to(dtype)).</summary>
+/// <summary>RMSNorm as in Llama: normalize in fp32, cast back, then scale (weight * x.to(dtype)); bf16 on CPU in one pass (<see cref="Bf16RmsNorm"/>).</summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter _weight;
@@ -22,6 +22,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        if (Bf16RmsNorm.Supports(x, _weight)) return Bf16RmsNorm.Run(x, _weight, _eps);
         using var scope = NewDisposeScope();
         using var eps = Scalars.Hold(_eps);
         bool fp32 = x.dtype == ScalarType.Float32;

@@ -23,6 +23,16 @@ public static unsafe class TensorMemory
         return (void*)p;
     }
 
+    /// <summary>The address of element 0 of a contiguous CPU bool tensor (one byte per element, 0 or 1).</summary>
+    public static void* BoolPointer(Tensor t, string what)
+    {
+        if (t.device_type != TorchSharp.DeviceType.CPU || !t.is_contiguous() || t.dtype != ScalarType.Bool)
+            throw new InvalidOperationException($"{what}: expected a contiguous CPU bool tensor, got {t.dtype} on {t.device}{(t.is_contiguous() ? "" : ", not contiguous")}");
+        var p = THSTensor_data(t.Handle);
+        if (p == IntPtr.Zero && t.numel() > 0) throw new InvalidOperationException($"{what}: libtorch gave no data pointer");
+        return (void*)p;
+    }
+
     /// <summary>dst[i] = float(src[i]) for bfloat16 bit patterns.</summary>
     public static void Widen(ushort* src, float* dst, int n)
     {

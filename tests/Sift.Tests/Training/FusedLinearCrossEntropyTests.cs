@@ -89,6 +89,35 @@ public class FusedLinearCrossEntropyTests
         Tolerances.AssertClose(w2.grad!, w1.grad!, bound, "head gradients");
     }
 
+    /// <summary>
+    /// A bf16 head without mixup takes the bf16 route (bf16 logits, <see cref="Bf16SoftmaxRows"/>, chunks of twice
+    /// the rows): one chunk, chunks of 6 rows and of 10 (multiplied padded to 12 rows; then one row alone), against
+    /// fp32 autograd through the same bf16 logits.
+    /// </summary>
+    [Theory]
+    [InlineData(1L << 24)]
+    [InlineData(3 * Vocab)]
+    [InlineData(5 * Vocab)]
+    public void Bfloat16WithoutMixupMatchesAutogradThroughItsLogits(long chunkElements)
+    {
+        var (h1, w1, gold) = Inputs(ScalarType.BFloat16);
+        using var fused = FusedLinearCrossEntropy.Compute(h1, w1, gold, 0.5, null, 0, chunkElements);
+        fused.Loss.backward();
+        var (h2, w2, _) = Inputs(ScalarType.BFloat16);
+        var (loss, nll, correct) = Reference(h2, w2, gold, 0.5, 0, mixup: false);
+        loss.backward();
+        // As above: the logits are rounded to bf16 on both sides (possibly by different kernels, one bf16 step
+        // apart), and the gradients once more.
+        using var logits = F.linear(h2.detach().to_type(ScalarType.Float32), w2.detach().to_type(ScalarType.Float32));
+        double bound = 2 * Tolerances.Bf16 * (1 + logits.abs().max().item<float>());
+        for (int i = 0; i < nll.Length; i++) Assert.Equal(nll[i], fused.Nll[i], Tolerances.Scaled(bound, nll[i]));
+        Assert.Equal(loss.item<float>(), fused.Loss.item<float>(), Tolerances.Scaled(bound * Rows, loss.item<float>()));
+        Assert.Equal(correct, fused.Correct);
+        Assert.Equal(ScalarType.BFloat16, w1.grad!.dtype);
+        Tolerances.AssertClose(h2.grad!, h1.grad!, bound, "hidden gradients");
+        Tolerances.AssertClose(w2.grad!, w1.grad!, bound, "head gradients");
+    }
+
     [Fact]
     public void AFrozenHeadGetsNoGradientAndTheRowsStillDo()
     {

@@ -17,8 +17,8 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// (they are most of a training step's memory at a 32K vocabulary). The gradients are computed in the
 /// same pass (softmax − target per chunk, then dlogits·W and dlogitsᵀ·h) and kept, [R, D] and [V, D];
 /// the returned loss carries them on through autograd (<see cref="PrecomputedGradients"/>), exact
-/// because the loss is a scalar whose weights are fixed at forward time. Logits are
-/// fp32 whatever the model dtype. Tests compare it with plain autograd through the full logits and,
+/// because the loss is a scalar whose weights are fixed at forward time. The softmax is fp32 whatever
+/// the model dtype (a bf16 head's logits are bf16, as F.linear gives them; <see cref="Bf16SoftmaxRows"/>). Tests compare it with plain autograd through the full logits and,
 /// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
 /// <para>
 /// Results do not depend on the thread count. The one step of a chunk whose rounding could is the
@@ -32,7 +32,7 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// </summary>
 public static class FusedLinearCrossEntropy
 {
-    /// <summary>Elements of one fp32 logits chunk (64 MiB).</summary>
+    /// <summary>Elements of one fp32 logits chunk (64 MiB). A bf16 head's chunks without mixup pairs take twice the rows in bf16, the same 64 MiB: half as many products with the head and additions of its gradient.</summary>
     public const long ChunkElements = 1 << 24;
 
     /// <param name="pairRowsOnly">Only the rows of <paramref name="mixup"/>'s pairs (the others' NLL stays 0): for the mixup term alone.</param>
@@ -46,7 +46,7 @@ public static class FusedLinearCrossEntropy
         using (no_grad()) pass.Run(ntpScale, mixup ?? new MixupRows([], [], []), mixScale, pairRowsOnly);
         var gradients = new List<(Tensor, Tensor)>();
         if (rowsGrad) gradients.Add((rows, pass.RowsGradient!));
-        if (headGrad) gradients.Add((head, pass.HeadGradient!));
+        if (headGrad) gradients.Add((head, pass.HeadGradient ?? zeros(head.shape, ScalarType.Float32, head.device)));
         var loss = PrecomputedGradients.Attach(tensor((float)pass.Total, device: rows.device), gradients);
         return new FusedLoss(loss.MoveToOuterDisposeScope(), pass.Nll, pass.Correct, pass.MixupSum);
     }
@@ -59,18 +59,32 @@ public static class FusedLinearCrossEntropy
     /// </summary>
     private sealed class Pass(Tensor rows, Tensor head, Tensor gold, bool rowsGrad, bool headGrad, long chunkRows)
     {
-        /// <summary>Disposed by <see cref="Compute"/>'s dispose scope, as the gradients are.</summary>
-        private readonly LogitsBuffer _logits = new(head, Math.Min(rows.shape[0], Math.Max(2, chunkRows)));
+        /// <summary>
+        /// One logits buffer for every chunk: fp32 (<see cref="LogitsBuffer"/>) for an fp32 head and for chunks with
+        /// mixup pairs; bf16 for a bf16 head's other chunks (<see cref="Bf16SoftmaxRows"/>). Made in <see cref="Run"/>,
+        /// inside <see cref="Compute"/>'s dispose scope, which disposes them as it does the gradients.
+        /// </summary>
+        private LogitsBuffer? _logits;
+        private Tensor? _logits16;
 
         public float[] Nll { get; } = new float[rows.shape[0]];
         public bool[] Correct { get; } = new bool[rows.shape[0]];
         public double Total { get; private set; }
         public double MixupSum { get; private set; }
         public Tensor? RowsGradient { get; } = rowsGrad ? zeros(rows.shape, ScalarType.Float32, rows.device) : null;
-        public Tensor? HeadGradient { get; } = headGrad ? zeros(head.shape, ScalarType.Float32, head.device) : null;
+        /// <summary>
+        /// dlogitsᵀ·h summed over the chunks: in fp32 from zero for an fp32 head; for a bf16 head the first
+        /// chunk's bf16 product as it is (one chunk needs no fp32 copy of the head's size), widened to fp32
+        /// when a second chunk adds to it, which sums the same values in the same order.
+        /// </summary>
+        public Tensor? HeadGradient { get; private set; } = headGrad && head.dtype == ScalarType.Float32 ? zeros(head.shape, ScalarType.Float32, head.device) : null;
 
         public void Run(double ntpScale, MixupRows mixup, double mixScale, bool pairRowsOnly)
         {
+            bool bf16 = head.dtype == ScalarType.BFloat16 && head.device_type == TorchSharp.DeviceType.CPU;
+            if (!bf16 || mixup.Count > 0) _logits = new LogitsBuffer(head, Math.Min(rows.shape[0], Math.Max(2, chunkRows)));
+            if (bf16) _logits16 = empty([Math.Max(RowStableProduct.MinRows, Math.Min(rows.shape[0], 2 * chunkRows)), head.shape[0]], ScalarType.BFloat16, head.device);
+            long plainRows = bf16 ? 2 * chunkRows : chunkRows;
             int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
             var inPair = new bool[Nll.Length];
             foreach (var i in mixup.Confident.Concat(mixup.Unconfident)) inPair[i] = true;
@@ -86,9 +100,9 @@ public static class FusedLinearCrossEntropy
                 Total += ntpScale * ntp + mixScale * mix;
                 MixupSum += mix;
             }
-            for (int start = used; start < rest.Length; start += (int)chunkRows)
+            for (int start = used; start < rest.Length; start += (int)plainRows)
             {
-                var (ntp, _) = Chunk(rest.AsSpan(start, (int)Math.Min(chunkRows, rest.Length - start)).ToArray(), [], ntpScale, mixScale);
+                var (ntp, _) = Chunk(rest.AsSpan(start, (int)Math.Min(plainRows, rest.Length - start)).ToArray(), [], ntpScale, mixScale);
                 Total += ntpScale * ntp;
             }
         }
@@ -105,10 +119,11 @@ public static class FusedLinearCrossEntropy
             var at = tensor(index, device: device);
             var h = rows.index_select(0, at);
             var y = gold.index_select(0, at).unsqueeze(1);
-            var logits = _logits.Logits(h);
-            bool grads = RowsGradient is not null || HeadGradient is not null;
-
+            bool grads = RowsGradient is not null || headGrad;
             int k = lambdas.Length;
+            if (k == 0 && _logits16 is not null) return (Bf16Chunk(index, at, h, y, ntpScale, grads), 0);
+            var logits = _logits!.Logits(h);
+
             double mix = 0;
             Tensor? dMixed = null, lam = null, oneMinusLam = null;
             if (k > 0)
@@ -148,12 +163,57 @@ public static class FusedLinearCrossEntropy
             }
             var d = dLogits.to_type(head.dtype);
             RowsGradient?.index_add_(0, at, RowStableProduct.Product(d, head).to_type(ScalarType.Float32), Scalars.One);
-            if (HeadGradient is not null)
+            if (headGrad)
             {
-                if (head.dtype == ScalarType.Float32) HeadGradient.addmm_(d.t(), h);
-                else HeadGradient.PlusInPlace(d.t().matmul(h).to_type(ScalarType.Float32));
+                if (head.dtype == ScalarType.Float32) HeadGradient!.addmm_(d.t(), h);
+                else AddToHeadGradient(d.t().matmul(h));
             }
             return (ntp, mix);
+        }
+
+        /// <summary>A chunk of rows without mixup pairs through a bf16 head: bf16 logits, the loss and its gradient in one pass over them. Returns Σ NLL.</summary>
+        private double Bf16Chunk(long[] index, Tensor at, Tensor h, Tensor y, double ntpScale, bool grads)
+        {
+            var logits = Logits16(h);
+            var nll = new float[index.Length];
+            var hits = new bool[index.Length];
+            Bf16SoftmaxRows.Run(logits, y.data<long>().ToArray(), grads ? (float)ntpScale : null, nll, hits);
+            double ntp = 0;
+            for (int i = 0; i < index.Length; i++)
+            {
+                Nll[index[i]] = nll[i];
+                Correct[index[i]] = hits[i];
+                ntp += nll[i];
+            }
+            if (!grads) return ntp;
+            RowsGradient?.index_add_(0, at, RowStableProduct.Product(logits, head).to_type(ScalarType.Float32), Scalars.One);
+            if (headGrad) AddToHeadGradient(logits.t().matmul(h));
+            return ntp;
+        }
+
+        /// <summary>Adds a chunk's bf16 dlogitsᵀ·h (made in the chunk's dispose scope) to <see cref="HeadGradient"/>.</summary>
+        private void AddToHeadGradient(Tensor product)
+        {
+            if (HeadGradient is null)
+            {
+                HeadGradient = product.MoveToOuterDisposeScope();
+                return;
+            }
+            if (HeadGradient.dtype != ScalarType.Float32)
+            {
+                var first = HeadGradient;
+                HeadGradient = first.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+                first.Dispose();
+            }
+            HeadGradient.PlusInPlace(product.to_type(ScalarType.Float32));
+        }
+
+        /// <summary>bf16 logits h·Wᵀ for a chunk of rows of a bf16 head, into the shared bf16 buffer.</summary>
+        private Tensor Logits16(Tensor h)
+        {
+            long n = h.shape[0];
+            if (RowStableProduct.NeedsPadding(n)) return Logits16(RowStableProduct.Padded(h)).narrow(0, 0, n);
+            return _logits16!.narrow(0, 0, n).addmm_(h, head.t(), beta: 0);
         }
     }
 }
