@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sift.Data;
+using Sift.Data.Layouts;
 using Sift.Models;
 using Sift.Scoring;
 using Sift.Training;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Sift.Data;
+using Sift.Data.Layouts;
+using Sift.Data.Operations;
 
 namespace Sift.Cli.Commands;
 

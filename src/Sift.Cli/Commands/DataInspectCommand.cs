@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sift.Data;
+using Sift.Data.Layouts;
 using Sift.Data.Tokenization;
 
 namespace Sift.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sift.Data;
+using Sift.Data.Layouts;
 using Sift.Data.Tokenization;
 using Sift.Eval;
 using Sift.Models;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Sift.Data;
+using Sift.Data.Layouts;
 using Sift.Selection;
 
 namespace Sift.Cli.Commands;

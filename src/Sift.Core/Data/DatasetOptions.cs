@@ -1,3 +1,4 @@
+using Sift.Data.Layouts;
 namespace Sift.Data;
 
 /// <summary>How to read a data file.</summary>

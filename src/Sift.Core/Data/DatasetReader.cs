@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using Sift.Data.Layouts;
+using Sift.Data.Sources;
 using Sift.Text;
 
 namespace Sift.Data;

@@ -1,3 +1,4 @@
+using Sift.Data.Layouts;
 namespace Sift.Data;
 
 /// <summary>What a read found; filled in as the reader is enumerated.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sift.Data;
+using Sift.Data.Sources;
 
 namespace Sift.Eval;
 

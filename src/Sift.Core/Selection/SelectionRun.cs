@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Data;
+using Sift.Data.Writers;
 using Sift.IO;
 using Sift.Scoring;
 

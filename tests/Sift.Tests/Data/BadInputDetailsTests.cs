@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Sift.Data;
+using Sift.Data.Writers;
 using static Sift.Tests.Data.DataTestFiles;
 
 namespace Sift.Tests.Data;

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Sift.Data;
+using Sift.Data.Layouts;
+using Sift.Data.Writers;
 using static Sift.Tests.Data.DataTestFiles;
 
 namespace Sift.Tests.Data;

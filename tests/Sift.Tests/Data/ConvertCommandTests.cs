@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sift.Data;
+using Sift.Data.Layouts;
 using static Sift.Tests.Data.DataTestFiles;
 
 namespace Sift.Tests.Data;

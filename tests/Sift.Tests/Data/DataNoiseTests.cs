@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sift.Data;
+using Sift.Data.Operations;
 
 namespace Sift.Tests.Data;
 

@@ -1,4 +1,5 @@
 using Sift.Data;
+using Sift.Data.Layouts;
 using static Sift.Tests.Data.DataTestFiles;
 
 namespace Sift.Tests.Data;

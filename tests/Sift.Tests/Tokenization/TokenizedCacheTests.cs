@@ -1,4 +1,5 @@
 using Sift.Data;
+using Sift.Data.Layouts;
 using Sift.Data.Tokenization;
 using Sift.Text;
 using Sift.Text.Templates;

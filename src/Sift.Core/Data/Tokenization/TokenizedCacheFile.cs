@@ -3,6 +3,7 @@ using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Sift.Data.Layouts;
 using Sift.IO;
 
 namespace Sift.Data.Tokenization;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Sift.Data.Layouts;
 using Sift.Text;
 using Sift.Text.Templates;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Sift.Config;
 using Sift.Data;
+using Sift.Data.Layouts;
 using Sift.Data.Tokenization;
 using Sift.Training.Objectives;
 

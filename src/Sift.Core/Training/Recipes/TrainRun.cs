@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Sift.Data;
+using Sift.Data.Layouts;
+using Sift.Data.Operations;
 using Sift.Data.Tokenization;
 using Sift.IO;
 using Sift.Models;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Sift.Data;
+namespace Sift.Data.Writers;
 
 /// <summary>
 /// Writes skipped records as JSON Lines: {"file", "line" or "row", "item" (JSON arrays), "field", "reason", "raw"}.

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Sift.Data;
+namespace Sift.Data.Writers;
 
 /// <summary>One {"id", "messages"} object per line, UTF-8 kept readable (only JSON's required escapes).</summary>
 public sealed class JsonlConversationWriter : ConversationWriter

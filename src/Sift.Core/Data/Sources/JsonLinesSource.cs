@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Sources;
 
 /// <summary>
 /// Streams the lines of a JSON Lines file without holding more than one line (up to the size

@@ -1,6 +1,7 @@
+using Sift.Data.Writers;
 using Sift.IO;
 
-namespace Sift.Data;
+namespace Sift.Data.Operations;
 
 /// <summary>Whole-file operations for experiments: a held-out split by id, and merging files into one.</summary>
 public static class DatasetFiles

@@ -1,7 +1,8 @@
+using Sift.Data.Writers;
 using Sift.IO;
 using Sift.Text;
 
-namespace Sift.Data;
+namespace Sift.Data.Operations;
 
 /// <summary>
 /// Noise injection for robustness experiments (docs/METHODS.md, noise injection): a chosen fraction of

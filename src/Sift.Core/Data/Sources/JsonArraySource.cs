@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Sift.Data;
+namespace Sift.Data.Sources;
 
 /// <summary>
 /// Streams the elements of one top-level JSON array with Utf8JsonReader over a growing window,

@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>How the fields of one record map to a conversation.</summary>
 public enum DataLayout

@@ -1,6 +1,7 @@
+using Sift.Data.Writers;
 using Sift.IO;
 
-namespace Sift.Data;
+namespace Sift.Data.Operations;
 
 /// <summary>The outcome of <see cref="DatasetConversion.Run"/>.</summary>
 public sealed record ConversionResult(DatasetStatistics Statistics, string Output, long Written, string? RejectsPath, long Rejected);

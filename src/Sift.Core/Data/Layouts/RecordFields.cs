@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>
 /// Typed, strict access to the fields of one JSON record. An optional field that is null counts as

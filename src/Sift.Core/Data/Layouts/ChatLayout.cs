@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Sift.Text;
 
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>
 /// Multi-turn records: OpenAI messages ({role: system|user|assistant, content}) and ShareGPT

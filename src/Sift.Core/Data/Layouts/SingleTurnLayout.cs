@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Sift.Text;
 
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>
 /// Alpaca and prompt/completion records: [system] + user + assistant.

@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>The field names one layout reads in one file: its defaults with the column mapping applied.</summary>
 internal sealed class LayoutFields

@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Writers;
 
 /// <summary>Writes conversations in the OpenAI messages layout: {"id", "messages": [{"role", "content"}]}.</summary>
 public abstract class ConversationWriter : IDisposable

@@ -7,7 +7,7 @@ using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;
 
-namespace Sift.Data;
+namespace Sift.Data.Sources;
 
 /// <summary>
 /// Reads a Parquet file one row group at a time and renders each row as a JSON object, so every

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>
 /// Self-Instruct seed tasks: {id, instruction, instances: [{input, output}], ...}. Each instance is

@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>
 /// Renames the fields a layout reads, like LLaMA-Factory's dataset_info "columns": keys are the

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Parquet;
 using Parquet.Serialization;
 
-namespace Sift.Data;
+namespace Sift.Data.Writers;
 
 /// <summary>
 /// Parquet with columns id: string and messages: list&lt;struct&lt;role: string, content: string&gt;&gt;,

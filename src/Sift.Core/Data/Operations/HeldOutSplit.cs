@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Sift.Data;
+namespace Sift.Data.Operations;
 
 /// <summary>A held-out split by example id: the same examples are held out whatever the file order.</summary>
 public static class HeldOutSplit

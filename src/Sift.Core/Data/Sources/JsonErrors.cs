@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Sources;
 
 internal static class JsonErrors
 {

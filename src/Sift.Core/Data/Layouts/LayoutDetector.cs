@@ -1,4 +1,4 @@
-namespace Sift.Data;
+namespace Sift.Data.Layouts;
 
 /// <summary>
 /// Picks the layout from the shape of the first record (or a Parquet schema), trying in order:
