@@ -12,10 +12,17 @@ public static class Paths
 
     public static string Asset(params string[] parts) => Path.Combine([SharedAssets, .. parts]);
 
-    /// <summary>A fresh empty folder under the system temp folder, unique per call.</summary>
+    /// <summary>
+    /// This test process's folder under the system temp folder, deleted by the next test run (<see cref="TestSetup"/>).
+    /// </summary>
+    public static string TempRoot { get; } = Path.Combine(Path.GetTempPath(), $"{TempRootPrefix}{Environment.ProcessId}");
+
+    public const string TempRootPrefix = "sift-tests-";
+
+    /// <summary>A fresh empty folder under <see cref="TempRoot"/>, unique per call.</summary>
     public static string NewTempDir(string prefix = "sift-test")
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        var dir = Path.Combine(TempRoot, $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
     }

@@ -8,7 +8,7 @@ public class DataNoiseTests
 {
     private static string AlpacaFile(int n)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"sift-noise-{Guid.NewGuid():N}.jsonl");
+        var path = Path.Combine(Paths.NewTempDir("sift-noise"), "pool.jsonl");
         File.WriteAllLines(path, Enumerable.Range(0, n).Select(i => $"{{\"instruction\": \"Say {i}.\", \"input\": \"\", \"output\": \"answer {i}\"}}"));
         return path;
     }

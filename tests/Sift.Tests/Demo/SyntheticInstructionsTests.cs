@@ -37,7 +37,7 @@ public class SyntheticInstructionsTests
     [Fact]
     public void DemoDataKeepsHeldOutPromptsOutOfTrainingAndWritesALoadableTokenizer()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sift-demo-data-" + Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(Paths.NewTempDir("sift-demo-data"), "data");
         DemoData.Write(dir, trainCount: 300, heldoutCount: 60, pretrainCount: 200, noise: 0.3, seed: 1);
         var train = Sift.Data.DatasetReader.Read(Path.Combine(dir, "train.jsonl"), new Sift.Data.DatasetOptions()).ToList();
         var heldout = Sift.Data.DatasetReader.Read(Path.Combine(dir, "heldout.jsonl"), new Sift.Data.DatasetOptions()).ToList();

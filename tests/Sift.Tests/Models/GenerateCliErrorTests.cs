@@ -11,8 +11,7 @@ public class GenerateCliErrorTests
     /// <summary>A copy of stories260K-hf that a test may damage.</summary>
     private static string CopyOfStories()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sift-bad-model-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        var dir = Paths.NewTempDir("sift-bad-model");
         foreach (var f in Directory.GetFiles(Stories)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
         return dir;
     }

@@ -13,7 +13,7 @@ public class CpuBf16Tests
     [InlineData("processor\t: 0", false)]
     public void WarnsOnlyWhenTheFlagsLackBfloat16(string line, bool warns)
     {
-        var path = Path.GetTempFileName();
+        var path = Path.Combine(Paths.NewTempDir("sift-cpuinfo"), "cpuinfo");
         try
         {
             File.WriteAllText(path, $"processor\t: 0\n{line}\n\n");

@@ -78,8 +78,7 @@ public class PipelineRecipeTests
     [Fact]
     public void PipelineRunsStagesOnceAndRedoesOnlyWhatChanged()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sift-pipe-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        var dir = Paths.NewTempDir("sift-pipe");
         var input = Path.Combine(dir, "in.jsonl");
         File.WriteAllLines(input, Enumerable.Range(0, 40).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
         string Yaml(double fraction) => $$"""

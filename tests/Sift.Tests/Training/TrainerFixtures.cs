@@ -52,8 +52,6 @@ internal static class TrainerFixtures
 
     public static string TempDir()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sift-train-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
+        return Paths.NewTempDir("sift-train");
     }
 }
