@@ -129,7 +129,7 @@ public static class ScoreCommand
     private static Command Dynamics()
     {
         var run = new Option<string>("--run") { Description = $"Training output folder holding {RunFiles.Dynamics.Name}", Required = true };
-        var output = new Option<string?>("--out") { Description = "Output path without extension (default: RUN/dynamics_scores)" };
+        var output = new Option<string?>("--out") { Description = $"Output path without extension (default: RUN/{RunFiles.DynamicsScores.Name})" };
         var epochs = new Option<int?>("--epochs") { Description = "Use only the first N complete epochs (Cartography's burn-out)" };
         var tokenMean = TokenMeanOption();
         var command = new Command("dynamics", ScoreHelp.Dynamics) { run, output, epochs, tokenMean };

@@ -9,8 +9,8 @@ public static class RunRecipe
     public static void Write(RunFolder run, TrainRecipe recipe) => AtomicFile.WriteAllText(run.RecipePath, recipe.ToYaml());
 
     /// <summary>
-    /// The run's recipe, bound as `sift train` binds it. A resolved recipe names its model with "model" when it
-    /// fine-tunes and has none when it pre-trains (`sift pretrain --model` sets "tokenizer").
+    /// The run's recipe, bound as `sift train` binds it. A fine-tuning recipe names its model ("model"); a pre-training
+    /// one (`sift pretrain --model` sets "tokenizer") reads as one only when it does not name its tokenizer folder "model".
     /// </summary>
     public static TrainRecipe Read(RunFolder run)
     {
