@@ -5,7 +5,7 @@ using Sift.Data.Tokenization;
 using Sift.Eval;
 using Sift.Models;
 using Sift.Scoring;
-using Sift.Training.Recipes;
+using Sift.Training;
 
 namespace Sift.Cli.Commands;
 
@@ -84,7 +84,7 @@ public static class EvalCommand
     private static string DefaultOut(string modelDir)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar));
-        return parent != null && File.Exists(Path.Combine(parent, TrainRun.RecipeFile)) ? Path.Combine(parent, "eval") : "eval";
+        return parent != null && new RunFolder(parent) is { HoldsARun: true } run ? run.EvalDir : "eval";
     }
 
     private static void Print(EvalSummary s, string outDir)

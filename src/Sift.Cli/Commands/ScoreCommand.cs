@@ -5,6 +5,8 @@ using Sift.Data.Tokenization;
 using Sift.Models;
 using Sift.Reports;
 using Sift.Scoring;
+using Sift.Training;
+using Sift.Training.Recipes;
 
 namespace Sift.Cli.Commands;
 
@@ -32,13 +34,17 @@ public static class ScoreCommand
         var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout", Required = kind is ScoreKind.Perplexity or ScoreKind.Ifd };
         var baseModel = new Option<string>("--base") { Description = "Base model folder (the model to be fine-tuned)", Required = kind == ScoreKind.Learnability };
         var refModel = new Option<string>("--ref") { Description = "Reference model folder (the base fine-tuned on the whole pool)", Required = kind == ScoreKind.Learnability };
-        var run = new Option<string?>("--run") { Description = "Training output folder holding confidence_checkpoints.json" };
+        var run = new Option<string?>("--run")
+        {
+            Description = $"Training output folder: scores the checkpoints its {RunFiles.ConfidenceList.Name} lists, tokenized as the run was ({RunFiles.Recipe.Name})",
+        };
         var checkpoints = new Option<string[]>("--checkpoints") { Description = "Checkpoint folders in training order (instead of --run)", AllowMultipleArgumentsPerToken = true };
         var read = new DataReadOptions($"Record layout: {DataLayoutNames.Choices}", "Field renames, e.g. prompt=question,response=answer",
             "Skip invalid records (counted in OUT.meta.json) instead of stopping at the first", DataReadOptions.DefaultLimitHelp);
-        var maxLength = new Option<int>("--max-length") { Description = "Tokens per example; longer ones are truncated (use the training setting)", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
-        var template = new Option<string?>("--template") { Description = "Chat template name, overriding the one detected (use the training setting)" };
-        var lastTurn = new Option<bool>("--last-turn-only") { Description = "Score only the last assistant turn (use the training setting)" };
+        var fromRun = kind == ScoreKind.Confidence ? "; with --run the run's, which a given value must equal" : "";
+        var maxLength = new Option<int>("--max-length") { Description = $"Tokens per example; longer ones are truncated (use the training setting{fromRun})", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
+        var template = new Option<string?>("--template") { Description = $"Chat template name, overriding the one detected (use the training setting{fromRun})" };
+        var lastTurn = new Option<bool>("--last-turn-only") { Description = $"Score only the last assistant turn (use the training setting{fromRun})" };
         var batchSize = new Option<int>("--batch-size") { Description = "Examples per forward pass (does not change values)", DefaultValueFactory = _ => new ScoringOptions().BatchSize };
         var maxBatchTokens = new Option<int>("--max-batch-tokens") { Description = "Padded tokens per forward pass at most (does not change values)", DefaultValueFactory = _ => new ScoringOptions().MaxBatchTokens };
         var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the checkpoint's); log-softmax is fp32 either way" };
@@ -64,13 +70,22 @@ public static class ScoreCommand
                 ScoreKind.Confidence => CheckpointList(parse.GetValue(run), parse.GetValue(checkpoints)),
                 _ => [parse.GetValue(model)!],
             };
+            var tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) };
+            var templateName = parse.GetValue(template);
+            if (kind == ScoreKind.Confidence && parse.GetValue(run) is { } runDir)
+            {
+                T? Given<T>(Option<T> option) where T : struct => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                var trained = RunTokenization.Of(new RunFolder(runDir));
+                trained.Check(Given(maxLength), Given(lastTurn), templateName, models[0]);
+                (tokenization, templateName) = (trained.Options, trained.Template);
+            }
             var settings = new ScoreJobSettings
             {
                 Kind = kind,
                 DataPath = InputFiles.Require(parse.GetValue(data)!, "--data"),
                 Read = read.Bind(parse),
-                Tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) },
-                Template = parse.GetValue(template),
+                Tokenization = tokenization,
+                Template = templateName,
                 Models = models,
                 Scoring = new ScoringOptions { BatchSize = parse.GetValue(batchSize), MaxBatchTokens = parse.GetValue(maxBatchTokens) },
                 DType = DTypes.Parse(parse.GetValue(dtype), "--dtype"),
@@ -100,8 +115,8 @@ public static class ScoreCommand
     private static IReadOnlyList<string> CheckpointList(string? run, string[]? checkpoints)
     {
         if ((run == null) == (checkpoints is not { Length: > 0 }))
-            throw new SiftException("give the training run with --run OUT (reads OUT/confidence_checkpoints.json) or the folders with --checkpoints DIR DIR ..., not both");
-        return run != null ? ConfidenceCheckpoints.Read(run) : checkpoints!;
+            throw new SiftException($"give the training run with --run OUT (reads OUT/{RunFiles.ConfidenceList.Name}) or the folders with --checkpoints DIR DIR ..., not both");
+        return run != null ? ConfidenceList.Folders(new RunFolder(run)) : checkpoints!;
     }
 
     private static void ReportExcluded(IReadOnlyList<ExcludedExample> excluded)
@@ -114,8 +129,8 @@ public static class ScoreCommand
 
     private static Command Dynamics()
     {
-        var run = new Option<string>("--run") { Description = "Training output folder holding training_dynamics.jsonl", Required = true };
-        var output = new Option<string?>("--out") { Description = "Output path without extension (default: RUN/dynamics_scores)" };
+        var run = new Option<string>("--run") { Description = $"Training output folder holding {RunFiles.Dynamics.Name}", Required = true };
+        var output = new Option<string?>("--out") { Description = $"Output path without extension (default: RUN/{RunFiles.DynamicsScores.Name})" };
         var epochs = new Option<int?>("--epochs") { Description = "Use only the first N complete epochs (Cartography's burn-out)" };
         var tokenMean = TokenMeanOption();
         var command = new Command("dynamics", ScoreHelp.Dynamics) { run, output, epochs, tokenMean };
@@ -123,10 +138,11 @@ public static class ScoreCommand
         {
             var runDir = parse.GetValue(run)!;
             var mean = TokenMeans.Parse(parse.GetValue(tokenMean), "--token-mean");
-            var path = Path.Combine(runDir, TrainingDynamics.FileName);
+            var runFolder = new RunFolder(runDir);
+            var path = runFolder.DynamicsPath;
             var records = TrainingDynamics.Read(path, out bool torn);
             var result = TrainingDynamics.Score(records, path, parse.GetValue(epochs), torn, mean);
-            var stem = ScoreTableFiles.Stem(parse.GetValue(output) ?? Path.Combine(runDir, "dynamics_scores"));
+            var stem = ScoreTableFiles.Stem(parse.GetValue(output) ?? runFolder.DynamicsScoresStem);
             ScoreTableFiles.WriteBoth(result.Table, stem);
             var sha256 = Sift.IO.ContentHash.OfFile(path); // the dynamics file is both the data and the fingerprint
             new ScoreMeta

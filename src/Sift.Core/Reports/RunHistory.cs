@@ -53,11 +53,11 @@ public sealed class RunHistory
     public static RunHistory Read(string dir)
     {
         var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
-        var metricsPath = Path.Combine(full, TrainingLog.MetricsFile);
+        var run = new RunFolder(full);
         if (!Directory.Exists(full)) throw new SiftException($"{dir}: run folder not found");
-        if (!File.Exists(metricsPath))
-            throw new SiftException($"{dir}: no {TrainingLog.MetricsFile}; give the output folder of `sift train` (it holds {TrainingLog.MetricsFile} and {TrainRun.RecipeFile})");
-        var recipePath = Path.Combine(full, TrainRun.RecipeFile);
+        if (!File.Exists(run.MetricsPath))
+            throw new SiftException($"{dir}: no {RunFiles.Metrics.Name}; give the output folder of `sift train` (it holds {RunFiles.Metrics.Name} and {RunFiles.Recipe.Name})");
+        var recipePath = run.RecipePath;
         string objective = "?";
         string? trainData = null, evalData = null;
         if (File.Exists(recipePath))
@@ -68,9 +68,9 @@ public sealed class RunHistory
                 : $"{Path.GetFileName(recipe.String("objective.confident"))} + {Path.GetFileName(recipe.String("objective.unconfident"))}";
             evalData = recipe.String("data.eval") ?? (recipe.Double("data.eval_fraction", 0) > 0 ? $"{recipe.Double("data.eval_fraction", 0):P0} of the training data" : null);
         }
-        var evalPath = Path.Combine(full, "eval", EvalSummary.FileName);
-        return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, evalData, TrainingDataSummary.TryRead(full),
-            ReadMetrics(metricsPath), File.Exists(evalPath) ? EvalSummary.Read(evalPath) : null);
+        var evalPath = Path.Combine(run.EvalDir, EvalSummary.FileName);
+        return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, evalData, TrainingDataSummary.TryRead(run),
+            ReadMetrics(run.MetricsPath), File.Exists(evalPath) ? EvalSummary.Read(evalPath) : null);
     }
 
     /// <summary>Every numeric field of every line as a series over "step"; a torn last line (a killed run) is ignored.</summary>

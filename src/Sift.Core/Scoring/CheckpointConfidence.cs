@@ -17,6 +17,9 @@ namespace Sift.Scoring;
 /// </summary>
 public readonly record struct CheckpointConfidence(double SftMixConfidence, double Confidence, double Variability, double Correctness, double MeanLossConfidence)
 {
+    /// <summary>Fewest checkpoints (or epochs) confidence statistics are computed over: one has no variability.</summary>
+    public const int MinimumCheckpoints = 2;
+
     /// <param name="probabilities">p_e per checkpoint for Cartography; null: exp(−L_e).</param>
     public static CheckpointConfidence From(IReadOnlyList<double> losses, IReadOnlyList<double> accuracies, IReadOnlyList<double>? probabilities = null)
     {

@@ -20,9 +20,9 @@ public sealed record ScorePass(string Name, string ModelDir, bool Direct = false
     {
         int expected = kind switch { ScoreKind.Learnability => 2, ScoreKind.Confidence => -1, _ => 1 };
         if (expected > 0 && models.Count != expected) throw new ArgumentException($"{kind} scoring takes {expected} model(s), got {models.Count}");
-        if (kind == ScoreKind.Confidence && models.Count < ConfidenceCheckpoints.Minimum)
+        if (kind == ScoreKind.Confidence && models.Count < CheckpointConfidence.MinimumCheckpoints)
             throw new SiftException($"confidence scoring got {models.Count} checkpoint folder(s) ({string.Join(", ", models)}); " +
-                                    $"Cartography's variability (and any average over checkpoints) needs at least {ConfidenceCheckpoints.Minimum}: " +
+                                    $"Cartography's variability (and any average over checkpoints) needs at least {CheckpointConfidence.MinimumCheckpoints}: " +
                                     "list two or more with --checkpoints, or train the reference with output.confidence_checkpoints ≥ 2 and pass --run");
         return kind switch
         {

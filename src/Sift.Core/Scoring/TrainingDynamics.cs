@@ -22,8 +22,6 @@ public readonly record struct DynamicsRecord(long Step, int Epoch, string Id, do
 /// </summary>
 public static class TrainingDynamics
 {
-    public const string FileName = "training_dynamics.jsonl";
-
     public sealed record Result(ScoreTable Table, IReadOnlyList<int> Epochs, IReadOnlyList<int> IncompleteEpochs, bool TornLastLine);
 
     public static List<DynamicsRecord> Read(string path, out bool tornLastLine)
@@ -67,10 +65,10 @@ public static class TrainingDynamics
                 throw new SiftException($"--epochs {k}: the log has {complete.Count} complete epochs ({string.Join(", ", complete)})");
             complete = complete.Take(k).ToList();
         }
-        if (complete.Count < ConfidenceCheckpoints.Minimum)
+        if (complete.Count < CheckpointConfidence.MinimumCheckpoints)
             throw new SiftException($"{source}: the run has {complete.Count} complete epoch(s) ({string.Join(", ", complete)})" +
                                     (firstEpochs is null ? "" : $" with --epochs {firstEpochs}") + $"; Cartography's variability needs at least " +
-                                    $"{ConfidenceCheckpoints.Minimum}: train for at least 2 epochs (schedule.num_train_epochs ≥ 2) with output.record_dynamics: true" +
+                                    $"{CheckpointConfidence.MinimumCheckpoints}: train for at least 2 epochs (schedule.num_train_epochs ≥ 2) with output.record_dynamics: true" +
                                     (firstEpochs is null ? "" : ", or keep more epochs with --epochs"));
         bool arithmetic = tokenMean == TokenMean.Arithmetic;
         var tokens = new long[order.Count];

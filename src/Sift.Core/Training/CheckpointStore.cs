@@ -15,7 +15,7 @@ public sealed class CheckpointStore(string outputDir, int keep)
     public const string OptimizerFile = "optimizer.safetensors";
     private const string Prefix = "checkpoint-";
 
-    public string Root { get; } = Path.Combine(outputDir, "checkpoints");
+    public string Root { get; } = new RunFolder(outputDir).CheckpointsDir;
 
     public string PathFor(long step) => Path.Combine(Root, Prefix + step.ToString(CultureInfo.InvariantCulture));
 

@@ -9,9 +9,7 @@ namespace Sift.Training;
 /// </summary>
 public static class ResumeHistory
 {
-    public const string FileName = "resume_history.jsonl";
-
-    public static void Append(string outputDir, long step, string checkpoint, IEnumerable<ResumeSettings.Difference> changed)
+    public static void Append(RunFolder run, long step, string checkpoint, IEnumerable<ResumeSettings.Difference> changed)
     {
         var changes = new JsonObject();
         foreach (var d in changed) changes[d.Key] = new JsonObject { ["from"] = d.Saved, ["to"] = d.Now };
@@ -19,7 +17,7 @@ public static class ResumeHistory
         {
             ["step"] = step, ["checkpoint"] = checkpoint, ["time"] = DateTimeOffset.UtcNow.ToString("o"), ["changed"] = changes,
         };
-        Directory.CreateDirectory(outputDir);
-        File.AppendAllText(Path.Combine(outputDir, FileName), line.ToJsonString() + "\n");
+        Directory.CreateDirectory(run.Dir);
+        File.AppendAllText(run.ResumeHistoryPath, line.ToJsonString() + "\n");
     }
 }

@@ -17,8 +17,7 @@ namespace Sift.Training;
 /// </summary>
 public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective, TrainingOptions options, string outputDir)
 {
-    public const string FinalModelDir = "model";
-    public const string ConfidenceListFile = "confidence_checkpoints.json";
+    private readonly RunFolder _run = new(outputDir);
 
     /// <summary>Run signature: a hash of the settings and data, checked on resume for checkpoints without <see cref="TrainerState.Settings"/>.</summary>
     public string RunSignature { get; init; } = "";
@@ -61,7 +60,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         using var masters = new MasterWeights(target.Trainable, options.Precision);
         using var optimizer = new FusedAdamW(masters.OptimizerEntries(options.WeightDecay), options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
 
-        var store = new CheckpointStore(outputDir, options.SaveTotalLimit);
+        var store = new CheckpointStore(_run.Dir, options.SaveTotalLimit);
         long start = 0;
         long tokensSeen = 0;
         TrainerState? resumed = null;
@@ -76,12 +75,12 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             tokensSeen = state.TokensSeen;
             OnMessage?.Invoke($"resumed from {resumeFrom} at step {start} of {total}");
             if (changed.Count > 0) OnMessage?.Invoke($"resuming with changed settings: {string.Join(", ", changed)}");
-            ResumeHistory.Append(outputDir, start, resumeFrom, changed);
+            ResumeHistory.Append(_run, start, resumeFrom, changed);
         }
         OnReady?.Invoke();
         var watch = new DivergenceWatch(resumed, MaxAbs(masters));
 
-        using var log = new TrainingLog(outputDir, options.RecordDynamics, start);
+        using var log = new TrainingLog(_run, options.RecordDynamics, start);
         model.train();
         var clock = Stopwatch.StartNew();
         using var threads = AdaptiveThreads.Start(m => OnMessage?.Invoke(m));
@@ -182,7 +181,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         string? modelDir = null;
         if (!interrupted)
         {
-            modelDir = Path.Combine(outputDir, FinalModelDir);
+            modelDir = _run.ModelDir;
             // A finished run's model is already exported; only a missing one is written again.
             if (alreadyComplete && Directory.Exists(modelDir)) return new TrainingResult(total, lastLoss, null, modelDir, false, AlreadyComplete: true);
             using var weights = new NamedTensors(masters);
@@ -211,16 +210,12 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
 
     private void SaveConfidenceSnapshot(long step, MasterWeights masters)
     {
-        var relative = Path.Combine("confidence", $"checkpoint-{step}");
+        var relative = ConfidenceList.EntryFor(step);
         using (var weights = new NamedTensors(masters))
-            AtomicFolder.Replace(Path.Combine(outputDir, relative), dir => target.Export(dir, weights.Tensors, final: false));
-        var listPath = Path.Combine(outputDir, ConfidenceListFile);
-        var list = ConfidenceList.Read(listPath).Where(p => p != relative && StepOf(p) < step).Append(relative).ToList();
-        ConfidenceList.Write(listPath, list);
+            AtomicFolder.Replace(Path.Combine(_run.Dir, relative), dir => target.Export(dir, weights.Tensors, final: false));
+        ConfidenceList.Add(_run, step);
         OnMessage?.Invoke($"confidence checkpoint {relative}");
     }
-
-    private static long StepOf(string relative) => long.Parse(relative[(relative.LastIndexOf('-') + 1)..]);
 
     /// <summary>The largest weight magnitude; NaN or infinity when a weight is not finite (max and min propagate NaN). Allocates no copy.</summary>
     private static double MaxAbs(MasterWeights masters)

@@ -13,18 +13,15 @@ namespace Sift.Training;
 /// </summary>
 public sealed class TrainingLog : IDisposable
 {
-    public const string MetricsFile = "metrics.jsonl";
-    public const string DynamicsFile = "training_dynamics.jsonl";
-
     private readonly StreamWriter _metrics;
     private readonly StreamWriter? _dynamics;
     private readonly TorchSharp.Modules.SummaryWriter _tensorboard;
 
-    public TrainingLog(string outputDir, bool recordDynamics, long resumeStep)
+    public TrainingLog(RunFolder run, bool recordDynamics, long resumeStep)
     {
-        Directory.CreateDirectory(outputDir);
-        var metricsPath = Path.Combine(outputDir, MetricsFile);
-        var dynamicsPath = Path.Combine(outputDir, DynamicsFile);
+        Directory.CreateDirectory(run.Dir);
+        var metricsPath = run.MetricsPath;
+        var dynamicsPath = run.DynamicsPath;
         TrimAfter(metricsPath, resumeStep);
         _metrics = new StreamWriter(metricsPath, append: true);
         if (recordDynamics)
@@ -32,7 +29,7 @@ public sealed class TrainingLog : IDisposable
             TrimAfter(dynamicsPath, resumeStep);
             _dynamics = new StreamWriter(dynamicsPath, append: true);
         }
-        _tensorboard = torch.utils.tensorboard.SummaryWriter(Path.Combine(outputDir, "runs"));
+        _tensorboard = torch.utils.tensorboard.SummaryWriter(run.TensorBoardDir);
     }
 
     public void Metrics(long step, IReadOnlyDictionary<string, double> values)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sift.Models;
 using Sift.Scoring;
+using Sift.Training;
 
 namespace Sift.Tests.Scoring;
 
@@ -55,7 +56,7 @@ public class ConfidenceArmsTests
 
     private static string Write(params string[] lines)
     {
-        var path = Path.Combine(Paths.NewTempDir(), TrainingDynamics.FileName);
+        var path = Path.Combine(Paths.NewTempDir(), RunFiles.Dynamics.Name);
         File.WriteAllText(path, string.Join("\n", lines) + "\n");
         return path;
     }
@@ -92,10 +93,9 @@ public class ConfidenceArmsTests
     {
         var run = Paths.NewTempDir("sift-run");
         Directory.CreateDirectory(Path.Combine(run, "confidence", "checkpoint-4"));
-        File.WriteAllText(Path.Combine(run, ConfidenceCheckpoints.FileName), JsonSerializer.Serialize(new { checkpoints = new[] { "confidence/checkpoint-4" } }));
-        var e = Assert.Throws<SiftException>(() => ConfidenceCheckpoints.Read(run));
-        Assert.Contains(run, e.Message);
-        Assert.Contains("saved 1 confidence checkpoint", e.Message);
+        File.WriteAllText(Path.Combine(run, RunFiles.ConfidenceList.Name), JsonSerializer.Serialize(new { checkpoints = new[] { "confidence/checkpoint-4" } }));
+        var e = Assert.Throws<SiftException>(() => ScorePass.For(ScoreKind.Confidence, ConfidenceList.Folders(new RunFolder(run))));
+        Assert.Contains(Path.Combine(run, "confidence", "checkpoint-4"), e.Message);
         Assert.Contains("output.confidence_checkpoints ≥ 2", e.Message);
 
         e = Assert.Throws<SiftException>(() => ScorePass.For(ScoreKind.Confidence, ["only/one"]));

@@ -1,4 +1,5 @@
 using Sift.Scoring;
+using Sift.Training;
 
 namespace Sift.Tests.Scoring;
 
@@ -16,7 +17,7 @@ public class PlotAndDynamicsCliTests
             for (int i = 0; i < 30; i++)
                 lines.Add(FormattableString.Invariant(
                     $"{{\"step\": {epoch * 30 + i}, \"epoch\": {epoch}, \"id\": \"e{i}\", \"loss\": {rng.NextDouble() * 3}, \"tokens\": 5, \"accuracy\": {rng.NextDouble()}}}"));
-        File.WriteAllText(Path.Combine(run, TrainingDynamics.FileName), string.Join("\n", lines) + "\n");
+        File.WriteAllText(Path.Combine(run, RunFiles.Dynamics.Name), string.Join("\n", lines) + "\n");
         var (code, stdout, stderr) = CliRunner.Run("score", "dynamics", "--run", run);
         Assert.True(code == 0, stderr);
         Assert.Contains("scored 30 examples over epochs 0, 1, 2", stdout);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Sift.Models;
 using Sift.Scoring;
 using Sift.Text;
+using Sift.Training;
 
 namespace Sift.Tests.Scoring;
 
@@ -168,7 +169,8 @@ public class ScoreCliTests
         var run = Path.Combine(ws.Dir, "run");
         var names = new[] { "checkpoints/checkpoint-2", "checkpoints/checkpoint-4", "checkpoints/checkpoint-6" };
         for (int c = 0; c < names.Length; c++) ws.SaveModel(Path.Combine("run", names[c]), seed: 10 + c);
-        File.WriteAllText(Path.Combine(run, ConfidenceCheckpoints.FileName), JsonSerializer.Serialize(new { checkpoints = names }));
+        File.WriteAllText(Path.Combine(run, RunFiles.ConfidenceList.Name), JsonSerializer.Serialize(new { checkpoints = names }));
+        ws.WriteRunRecipe(run);
         var (code, _, stderr) = ScoringWorkspace.Sift(["score", "confidence", "--run", run, .. ws.Common("conf")]);
         Assert.True(code == 0, stderr);
         var table = Table(ws.Out("conf"));

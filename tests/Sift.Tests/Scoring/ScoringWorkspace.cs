@@ -1,7 +1,10 @@
 using System.Text.Json;
+using Sift.Config;
 using Sift.Data;
 using Sift.Data.Tokenization;
 using Sift.Models;
+using Sift.Training;
+using Sift.Training.Recipes;
 
 namespace Sift.Tests.Scoring;
 
@@ -41,6 +44,14 @@ internal sealed class ScoringWorkspace
     }
 
     public string Out(string name) => Path.Combine(Dir, name);
+
+    /// <summary>Makes <paramref name="runDir"/> look like a run that fine-tuned <see cref="Model"/> on <see cref="Data"/>: its resolved recipe, with the extra settings.</summary>
+    public void WriteRunRecipe(string runDir, params string[] sets)
+    {
+        var tree = ConfigTree.Empty();
+        TrainRecipe.ApplyCommandLine(tree, pretrain: false, Model, Data, runDir, [$"data.max_length={MaxLength}", .. sets]);
+        RunRecipe.Write(new RunFolder(runDir), TrainRecipe.Bind(tree, pretrain: false));
+    }
 
     /// <summary>The examples as training would tokenize them for <paramref name="modelDir"/>.</summary>
     public Dictionary<string, TokenizedExample> Tokenized(string modelDir)

@@ -1,4 +1,5 @@
 using Sift.Scoring;
+using Sift.Training;
 
 namespace Sift.Tests.Scoring;
 
@@ -9,7 +10,7 @@ public class TrainingDynamicsTests
 
     private static string Write(params string[] lines)
     {
-        var path = Path.Combine(Paths.NewTempDir(), TrainingDynamics.FileName);
+        var path = Path.Combine(Paths.NewTempDir(), RunFiles.Dynamics.Name);
         File.WriteAllText(path, string.Join("\n", lines) + "\n");
         return path;
     }
@@ -59,7 +60,7 @@ public class TrainingDynamicsTests
 
         var bad = Write(Row(1, 0, "a", 1.0, 0.5), "{\"step\": 2, \"epoch\": 0, \"id\": \"b\", \"loss\": \"x\", \"tokens\": 3, \"accuracy\": 0}", Row(3, 0, "c", 1, 1));
         var error = Assert.Throws<SiftException>(() => TrainingDynamics.Read(bad, out _));
-        Assert.Contains($"{TrainingDynamics.FileName}:2", error.Message);
+        Assert.Contains($"{RunFiles.Dynamics.Name}:2", error.Message);
         Assert.Contains("'loss'", error.Message);
     }
 

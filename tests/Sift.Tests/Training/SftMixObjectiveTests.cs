@@ -67,7 +67,7 @@ public class SftMixObjectiveTests
         TrainerFixtures.Train(ntpModel, options, TrainerFixtures.TempDir(), Data, new NtpOnSftMixBatches(Confident));
         Assert.NotEqual(TrainerFixtures.Weights(ntpModel)["lm_head.weight"], TrainerFixtures.Weights(mixModel)["lm_head.weight"]);
 
-        var last = JsonNode.Parse(File.ReadLines(Path.Combine(dir, TrainingLog.MetricsFile)).Last())!;
+        var last = JsonNode.Parse(File.ReadLines(Path.Combine(dir, RunFiles.Metrics.Name)).Last())!;
         double ntp = last["ntp_loss"]!.GetValue<double>(), mix = last["mixup_loss"]!.GetValue<double>();
         // The logged loss is the fp32 total of the same per-token terms as its two parts (at most 2·56 tokens
         // of a step); adding them in another order differs by Fp32Sum(112) of its scale.

@@ -67,7 +67,7 @@ public class SftMixRecipeTests
             "--set", "objective.mixup_weight=1", "--set", $"objective.ntp_weight={ntpWeight}");
         var (code, _, err) = CliRunner.Run(Args("0"));
         Assert.True(code == 0, err);
-        Assert.Contains("ntp_weight: 0", File.ReadAllText(Path.Combine(output, TrainRun.RecipeFile)));
+        Assert.Contains("ntp_weight: 0", File.ReadAllText(Path.Combine(output, RunFiles.Recipe.Name)));
         (code, _, err) = CliRunner.Run([.. Args("0.5"), "--resume"]);
         Assert.Equal(1, code);
         Assert.Contains("objective.ntp_weight 0 -> 0.5", err);

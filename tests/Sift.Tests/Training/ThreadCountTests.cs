@@ -155,7 +155,7 @@ public class ThreadCountTests
             using var model = new CausalLM(ModelConfig.Create(vocabSize: 259, hiddenSize: 64, intermediateSize: 176, numLayers: 2, numHeads: 4), ScalarType.Float32);
             model.InitializeWeights(3);
             TrainerFixtures.Train(model, options, dir, data, objective);
-            var metrics = File.ReadLines(Path.Combine(dir, TrainingLog.MetricsFile)).Select(line =>
+            var metrics = File.ReadLines(Path.Combine(dir, RunFiles.Metrics.Name)).Select(line =>
             {
                 var json = JsonNode.Parse(line)!.AsObject();
                 json.Remove("tokens_per_second");

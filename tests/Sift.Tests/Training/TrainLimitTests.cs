@@ -223,7 +223,7 @@ public class TrainLimitTests
         var (code, _, err) = CliRunner.Run(Args(model, data, output, run));
         Assert.True(code == 0, err);
         Assert.Contains("8 training examples", err);
-        Assert.Contains("  limit: 8\n", File.ReadAllText(Path.Combine(output, TrainRun.RecipeFile)));
+        Assert.Contains("  limit: 8\n", File.ReadAllText(Path.Combine(output, RunFiles.Recipe.Name)));
         var checkpoint = Path.Combine(output, "checkpoints", "checkpoint-2");
 
         // The same data file read to another limit is other data: refused by the key, and by the token data's hash.

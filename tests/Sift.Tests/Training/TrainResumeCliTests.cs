@@ -26,7 +26,7 @@ public class TrainResumeCliTests
         Assert.True(code == 0, err);
         Assert.Contains("resuming with changed settings: optimizer.learning_rate 100 -> 0.001, optimizer.max_grad_norm 1 -> 0.5", err);
 
-        var record = JsonNode.Parse(File.ReadAllLines(Path.Combine(output, ResumeHistory.FileName)).Single())!;
+        var record = JsonNode.Parse(File.ReadAllLines(Path.Combine(output, RunFiles.ResumeHistory.Name)).Single())!;
         Assert.Equal(named, record["checkpoint"]!.GetValue<string>());
         Assert.Equal("100", record["changed"]!["optimizer.learning_rate"]!["from"]!.GetValue<string>());
         Assert.Equal("0.001", record["changed"]!["optimizer.learning_rate"]!["to"]!.GetValue<string>());
@@ -54,7 +54,7 @@ public class TrainResumeCliTests
         Assert.Equal(1, code);
         Assert.Contains($"{checkpoint}: this checkpoint was made with different settings: {named}.", err);
         Assert.Equal(recipe, File.ReadAllText(Path.Combine(output, "sift_recipe.yaml")));
-        Assert.False(File.Exists(Path.Combine(output, ResumeHistory.FileName)));
+        Assert.False(File.Exists(Path.Combine(output, RunFiles.ResumeHistory.Name)));
     }
 
     [Fact]

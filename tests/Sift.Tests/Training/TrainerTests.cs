@@ -102,7 +102,7 @@ public class TrainerTests
 
         var expected = TrainerFixtures.Weights(straight);
         foreach (var (name, values) in TrainerFixtures.Weights(resumed)) Assert.Equal(expected[name], values);
-        var steps = File.ReadLines(Path.Combine(dir, TrainingLog.MetricsFile)).Select(l => JsonNode.Parse(l)!["step"]!.GetValue<long>()).ToList();
+        var steps = File.ReadLines(Path.Combine(dir, RunFiles.Metrics.Name)).Select(l => JsonNode.Parse(l)!["step"]!.GetValue<long>()).ToList();
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), steps);
     }
 
@@ -138,10 +138,10 @@ public class TrainerTests
         var dir = TrainerFixtures.TempDir();
         using var model = TrainerFixtures.Model();
         TrainerFixtures.Train(model, TrainerFixtures.Options(steps: 4) with { ConfidenceCheckpoints = 2, RecordDynamics = true }, dir, TrainerFixtures.Examples(8));
-        var listed = ConfidenceList.Read(Path.Combine(dir, Trainer.ConfidenceListFile));
+        var listed = ConfidenceList.Read(new RunFolder(dir));
         Assert.Equal(["confidence/checkpoint-2", "confidence/checkpoint-4"], listed.Select(p => p.Replace('\\', '/')));
         using var snapshot = ModelFolder.Load(Path.Combine(dir, listed[0]));
-        var rows = File.ReadLines(Path.Combine(dir, TrainingLog.DynamicsFile)).Select(l => JsonNode.Parse(l)!).ToList();
+        var rows = File.ReadLines(Path.Combine(dir, RunFiles.Dynamics.Name)).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal(16, rows.Count);
         Assert.All(rows, r => Assert.True(r["loss"]!.GetValue<double>() > 0));
         Assert.Equal(8, rows.Where(r => r["epoch"]!.GetValue<int>() == 0).Select(r => r["id"]!.GetValue<string>()).Distinct().Count());

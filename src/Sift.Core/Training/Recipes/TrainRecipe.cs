@@ -129,7 +129,9 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         }
 
         var precision = c.Enum("precision.dtype", Precision.Float32, Dtypes);
-        if (precision == Precision.Bfloat16Mixed && !c.Bool("precision.master_weights", true)) precision = Precision.Bfloat16Pure;
+        // Read at every dtype: the resolved recipe writes it for float32 too, and must bind again (Recipes/RunRecipe).
+        bool masterWeights = c.Bool("precision.master_weights", true);
+        if (precision == Precision.Bfloat16Mixed && !masterWeights) precision = Precision.Bfloat16Pure;
         var training = new TrainingOptions
         {
             LearningRate = c.Double("optimizer.learning_rate", pretrain ? 1e-3 : 2e-5),

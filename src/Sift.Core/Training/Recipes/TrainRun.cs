@@ -19,8 +19,6 @@ public sealed class TrainRun(TrainRecipe recipe)
 {
     private HashSet<string>? _confidentIds;
 
-    public const string RecipeFile = "sift_recipe.yaml";
-
     public Action<StepReport>? OnStep { get; init; }
     public Action<string> OnMessage { get; init; } = _ => { };
 
@@ -31,8 +29,9 @@ public sealed class TrainRun(TrainRecipe recipe)
     public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
     {
         var outDir = recipe.OutputDir;
+        var run = new RunFolder(outDir);
         using var folderLock = FolderLock.Acquire(outDir);
-        RemoveStagingLeftovers(outDir);
+        RemoveStagingLeftovers(run);
         var store = new CheckpointStore(outDir, recipe.Training.SaveTotalLimit);
         string? resumeFrom = resume switch
         {
@@ -43,11 +42,7 @@ public sealed class TrainRun(TrainRecipe recipe)
         if (resumeFrom == null && store.Latest() is { } existing)
         {
             if (!overwrite) throw new SiftException($"{outDir} already holds a run ({existing}); pass --resume to continue it, or --overwrite to start over");
-            Directory.Delete(store.Root, recursive: true);
-            foreach (var stale in new[] { "runs", "confidence", Trainer.FinalModelDir, "adapter" }.Select(d => Path.Combine(outDir, d)).Where(Directory.Exists))
-                Directory.Delete(stale, recursive: true);
-            foreach (var stale in new[] { Trainer.ConfidenceListFile, TrainingLog.DynamicsFile, ResumeHistory.FileName }.Select(f => Path.Combine(outDir, f)).Where(File.Exists))
-                File.Delete(stale);
+            run.RemovePreviousRun();
         }
 
         var dtype = recipe.Training.ComputeDType;
@@ -55,7 +50,7 @@ public sealed class TrainRun(TrainRecipe recipe)
         var tokenizer = ModelTokenizer.Load(tokenizerDir);
         using var model = LoadModel(tokenizer, dtype);
         tokenizer.CheckFitsModel(model.Config.VocabSize);
-        var template = ChatTemplate.ForModel(tokenizerDir, recipe.Data.Template ?? (recipe.Pretrain ? "plain" : null));
+        var template = ChatTemplate.ForModel(tokenizerDir, RunTokenization.TemplateOf(recipe));
         var (train, eval) = LoadData(tokenizer, template);
         OnMessage($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
                   $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}");
@@ -63,7 +58,7 @@ public sealed class TrainRun(TrainRecipe recipe)
 
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
         ITrainingTarget target = recipe.Lora is { } lora
-            ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, Path.Combine(outDir, "adapter"), recipe.Model.Path)
+            ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, run.AdapterDir, recipe.Model.Path)
             : new FullModelTarget(model, tokenizerDir, exportType);
         var examples = ExamplesText(train);
         var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
@@ -76,18 +71,18 @@ public sealed class TrainRun(TrainRecipe recipe)
             {
                 // Only now: a refused resume must leave the run's recipe as it was.
                 Directory.CreateDirectory(outDir);
-                AtomicFile.WriteAllText(Path.Combine(outDir, RecipeFile), recipe.ToYaml());
-                TrainingDataSummary.Of(train, eval).Write(outDir);
-                OnStarted?.Invoke(Path.Combine(outDir, RecipeFile));
+                RunRecipe.Write(run, recipe);
+                TrainingDataSummary.Of(train, eval).Write(run);
+                OnStarted?.Invoke(run.RecipePath);
             },
         };
         return trainer.Train(train, eval, resumeFrom, cancel);
     }
 
     /// <summary>Staging folders and files of a run killed while writing (e.g. during the final export).</summary>
-    private void RemoveStagingLeftovers(string outDir)
+    private void RemoveStagingLeftovers(RunFolder run)
     {
-        var removed = new[] { outDir, Path.Combine(outDir, "checkpoints"), Path.Combine(outDir, "confidence") }
+        var removed = run.StagingFolders
             .SelectMany(dir => StagingLeftovers.Remove(dir).Select(name => Path.Combine(dir, name))).ToList();
         if (removed.Count > 0) OnMessage($"removed {removed.Count} staging leftover(s) of an interrupted run: {string.Join(", ", removed)}");
     }

@@ -7,19 +7,17 @@ namespace Sift.Training.Recipes;
 /// <summary>OUT/training_data.json of a training run: how much data it trained and evaluated on (reports show it).</summary>
 public sealed record TrainingDataSummary(int TrainExamples, long TrainTokens, int EvalExamples)
 {
-    public const string FileName = "training_data.json";
-
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     public static TrainingDataSummary Of(IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> eval) =>
         new(train.Count, train.Sum(e => (long)e.TrainedCount), eval.Count);
 
-    public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+    public void Write(RunFolder run) => AtomicFile.WriteAllText(run.TrainingDataPath, JsonSerializer.Serialize(this, Json) + "\n");
 
     /// <summary>The summary of a run folder, or null when the run predates it.</summary>
-    public static TrainingDataSummary? TryRead(string runDir)
+    public static TrainingDataSummary? TryRead(RunFolder run)
     {
-        var path = Path.Combine(runDir, FileName);
+        var path = run.TrainingDataPath;
         if (!File.Exists(path)) return null;
         try
         {
