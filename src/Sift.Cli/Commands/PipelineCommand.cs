@@ -30,6 +30,7 @@ public static class PipelineCommand
     public static int Run(PipelineRecipe recipe, bool dryRun, Action<IReadOnlyList<StageResult>>? onFinished = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        CheckCommandLines(recipe);
         if (dryRun)
             foreach (var s in recipe.Stages)
                 foreach (var missing in s.MissingInputs)
@@ -62,6 +63,23 @@ public static class PipelineCommand
         Console.WriteLine(Summary(results, clock.Elapsed, progress!.TimeByKind()));
         onFinished?.Invoke(results);
         return 0;
+    }
+
+    /// <summary>
+    /// Every stage's command line parsed before any stage runs, with its ${...} references standing in for the
+    /// folders they will name: an unknown option or a malformed value in the last stage fails the pipeline
+    /// now, not after the stages before it have trained.
+    /// </summary>
+    private static void CheckCommandLines(PipelineRecipe recipe)
+    {
+        var root = Program.BuildRoot();
+        foreach (var s in recipe.Stages)
+        {
+            var placeholders = s.DependsOn.ToDictionary(d => d, d => Path.Combine(recipe.RunDir, d));
+            var args = PipelineRecipe.Resolve(s.Arguments, Path.Combine(recipe.RunDir, s.Name), placeholders);
+            if (root.Parse(args.ToArray()).Errors is [var first, ..])
+                throw new SiftException($"{s.Source}: stage '{s.Name}': {first.Message} (in: sift {string.Join(' ', s.Arguments.Select(Quote))}); nothing has run");
+        }
     }
 
     /// <summary>"36 stages in 11 min 2 s: 30 ran, 6 cached; train 580.2 s (18 stages), eval 41.0 s (6), other 9.3 s (6)".</summary>

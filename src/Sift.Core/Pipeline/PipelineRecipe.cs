@@ -11,6 +11,9 @@ public sealed record PipelineStage(string Name, IReadOnlyList<string> Arguments,
 {
     /// <summary>Files the command line names as inputs (the values of options such as --data, its first file-like argument, a train recipe's paths) that no stage makes and that do not exist.</summary>
     public IReadOnlyList<string> MissingInputs { get; init; } = [];
+
+    /// <summary>Where the stage is defined: "recipe.yaml:LINE".</summary>
+    public string Source { get; init; } = "";
 }
 
 /// <summary>
@@ -125,7 +128,7 @@ public sealed class PipelineRecipe
             var inputs = args.SelectMany(a => a.Split('=', 2)).Concat(named).Where(a => !a.Contains("${") && !a.StartsWith('-') && (File.Exists(a) || Directory.Exists(a)))
                 .Select(Path.GetFullPath).Where(p => !p.StartsWith(fullRunDir + Path.DirectorySeparatorChar, StringComparison.Ordinal)).Distinct().ToList();
             var missing = NamedInputs(args).Concat(named).Where(a => !a.Contains("${") && !File.Exists(a) && !Directory.Exists(a)).Distinct().ToList();
-            stages.Add(new PipelineStage(name, args, deps.Distinct().ToList(), inputs) { MissingInputs = missing });
+            stages.Add(new PipelineStage(name, args, deps.Distinct().ToList(), inputs) { MissingInputs = missing, Source = At(where) });
         }
         return new PipelineRecipe { RunDir = runDir, Stages = stages };
     }

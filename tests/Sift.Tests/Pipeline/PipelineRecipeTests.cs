@@ -75,6 +75,31 @@ public class PipelineRecipeTests
         Assert.Contains(message, e.Message);
     }
 
+    [Theory]
+    [InlineData("--fraction, \"0.25\", --no-such-option", "Unrecognized command or argument '--no-such-option'")]
+    [InlineData("--fraction, \"a quarter\"", "a quarter")]
+    public void ABadCommandLineInALaterStageFailsBeforeAnyStageRuns(string noiseOptions, string message)
+    {
+        var dir = Paths.NewTempDir("sift-pipe");
+        var input = Path.Combine(dir, "in.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 10).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
+        var recipe = Path.Combine(dir, "recipe.yaml");
+        File.WriteAllText(recipe, $$"""
+            run_dir: {{dir}}/run
+            stages:
+              split:
+                command: [data, split, "{{input}}", --heldout-fraction, "0.2", --out, "${out}"]
+              noisy:
+                command: [data, noise, "${split}/train.jsonl", "${out}/train.jsonl", {{noiseOptions}}]
+            """);
+        var (code, _, err) = CliRunner.Run("pipeline", recipe);
+        Assert.Equal(1, code);
+        Assert.Contains($"{recipe}:5: stage 'noisy': ", err);
+        Assert.Contains(message, err);
+        Assert.Contains("nothing has run", err);
+        Assert.False(Directory.Exists(Path.Combine(dir, "run")), "the first stage ran");
+    }
+
     [Fact]
     public void PipelineRunsStagesOnceAndRedoesOnlyWhatChanged()
     {
