@@ -14,13 +14,14 @@ public static class ScoreColumns
     private static readonly Lazy<IReadOnlyList<ScoreColumnInfo>> Catalog = new(() =>
         new[] { Id, Index }.Concat(ScoreMethods.All.SelectMany(m => m.Columns)).DistinctBy(c => c.Name).ToList());
 
+    private static readonly Lazy<IReadOnlyList<string>> NumericNames = new(() =>
+        All.Where(c => c.FlagsDoubtful != null && !c.Numbered).Select(c => c.Name).ToList());
+
     /// <summary>Every column a table may hold: id, index, then each registered method's, in registry order.</summary>
     public static IReadOnlyList<ScoreColumnInfo> All => Catalog.Value;
 
     /// <summary>Every numeric score column a table may hold (the oriented ones but the numbered), in the order reports and plots show them.</summary>
     public static IReadOnlyList<string> Numeric => NumericNames.Value;
-
-    private static readonly Lazy<IReadOnlyList<string>> NumericNames = new(() => All.Where(c => c.FlagsDoubtful != null && !c.Numbered).Select(c => c.Name).ToList());
 
     /// <summary>The declared orientation of a column (per-checkpoint loss_c and accuracy_c included), or null.</summary>
     public static int? Orientation(string name) => Find(name)?.FlagsDoubtful;
