@@ -110,14 +110,14 @@ public static class ScoreBench
                 var timer = Stopwatch.StartNew();
                 var result = ScoreJob.Run(new ScoreJobSettings
                 {
-                    Kind = ScoreKind.Perplexity,
+                    Method = ScoreMethods.Named("perplexity"),
                     DataPath = file,
                     Read = new DatasetOptions { SkipInvalid = true, Columns = ColumnMapping.Parse(columns) },
                     Models = [modelDir],
                     DType = dtype,
                     Tokenization = new Sift.Data.Tokenization.TokenizationOptions { MaxLength = 512 },
                     OutStem = Path.Combine(dir, $"{name.Replace(' ', '-')}-{Name(dtype)}"),
-                });
+                }, JobContext.Silent);
                 Console.WriteLine($"{name} ({Name(dtype)}): {result.Meta.Scored} examples scored in {timer.Elapsed.TotalSeconds:F1}s wall " +
                                   $"(tokenize + forward + write; {result.Meta.Excluded.Count} excluded, {result.Meta.InvalidRecords} invalid records skipped)");
             }

@@ -8,7 +8,7 @@ using Sift.Scoring;
 namespace Sift.Eval;
 
 /// <summary>One score column as a detector of the labelled (e.g. noisy) examples.</summary>
-/// <param name="Orientation">The end of the score its method flags, declared before seeing labels (<see cref="ScoreColumns.FlagsDoubtful"/>): +1 high, −1 low.</param>
+/// <param name="Orientation">The end of the score its method flags, declared before seeing labels (<see cref="ScoreColumns.Orientation"/>): +1 high, −1 low.</param>
 /// <param name="Excluded">Rows whose score is NaN, left out of the AUROC.</param>
 /// <param name="WithinAuroc">With strata (e.g. the task or source of each example): the AUROC over positive–negative pairs of the
 /// same stratum only, so that strata whose scores sit at different levels do not count against the score; NaN without strata.</param>

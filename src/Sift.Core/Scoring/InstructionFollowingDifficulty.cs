@@ -9,11 +9,10 @@ namespace Sift.Scoring;
 /// </summary>
 public readonly record struct InstructionFollowingDifficulty(double Conditioned, double Direct, double LossRatio, double PplRatio)
 {
-    public static InstructionFollowingDifficulty From(ExampleStats conditioned, ExampleStats direct)
+    /// <param name="c">s(A|Q), the mean loss of the response tokens after the prompt.</param>
+    /// <param name="d">s(A), the mean loss of the same tokens after only the prefix.</param>
+    public static InstructionFollowingDifficulty From(double c, double d)
     {
-        if (conditioned.Id != direct.Id || conditioned.Tokens != direct.Tokens)
-            throw new InvalidOperationException($"example '{conditioned.Id}': the direct pass scored {direct.Tokens} tokens, the conditioned pass {conditioned.Tokens}");
-        double c = conditioned.Loss, d = direct.Loss;
         bool scorable = double.IsFinite(c) && double.IsFinite(d) && d > LearnabilityScore.MinLoss;
         return new InstructionFollowingDifficulty(c, d, scorable ? c / d : double.NaN, scorable ? Math.Exp(c - d) : double.NaN);
     }

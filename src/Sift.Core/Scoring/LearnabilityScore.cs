@@ -12,11 +12,10 @@ public readonly record struct LearnabilityScore(double LossBase, double LossRef,
 {
     public const double MinLoss = 1e-8;
 
-    public static LearnabilityScore From(ExampleStats baseStats, ExampleStats refStats)
+    /// <param name="lb">L_base, the mean response-token loss under the base model.</param>
+    /// <param name="lr">L_ref, the mean loss of the same tokens under the reference.</param>
+    public static LearnabilityScore From(double lb, double lr)
     {
-        if (baseStats.Id != refStats.Id || baseStats.Tokens != refStats.Tokens)
-            throw new InvalidOperationException($"example '{baseStats.Id}': base and reference scored different tokens ({baseStats.Tokens} vs {refStats.Tokens})");
-        double lb = baseStats.Loss, lr = refStats.Loss;
         bool finite = double.IsFinite(lb) && double.IsFinite(lr);
         bool scorable = finite && lb > MinLoss;
         return new LearnabilityScore(lb, lr,

@@ -20,17 +20,3 @@ public static class RandomScore
     }
 }
 
-/// <summary>The table of `sift score random`: id, index, random for every example of a data file.</summary>
-public static class RandomScoreTable
-{
-    public static ScoreTable Build(IEnumerable<Sift.Data.Conversation> conversations, long seed)
-    {
-        var ids = conversations.Select(c => c.Id).ToArray();
-        return new ScoreTable(
-        [
-            new ScoreColumn("id", ids),
-            new ScoreColumn("index", Enumerable.Range(0, ids.Length).Select(i => (long)i).ToArray()),
-            new ScoreColumn("random", ids.Select(id => RandomScore.Of(seed, id)).ToArray()),
-        ]);
-    }
-}

@@ -11,18 +11,17 @@ namespace Sift.Scoring;
 /// <summary>Everything one `sift score` run over models needs.</summary>
 public sealed record ScoreJobSettings
 {
-    public required ScoreKind Kind { get; init; }
+    /// <summary>A method that runs model passes (<see cref="ScoreInputRules.RunsModels"/>).</summary>
+    public required IScoreMethod Method { get; init; }
     public required string DataPath { get; init; }
     public DatasetOptions Read { get; init; } = new();
     public TokenizationOptions Tokenization { get; init; } = new();
     public string? Template { get; init; }
-    /// <summary>Model folders: one (perplexity, IFD), base then reference (learnability), or the C checkpoints (confidence).</summary>
+    /// <summary>The model folders of the method's <see cref="IScoreMethod.Inputs"/>: one, base then reference, or the C checkpoints.</summary>
     public required IReadOnlyList<string> Models { get; init; }
     public ScoringOptions Scoring { get; init; } = new();
     public ScalarType? DType { get; init; }
-    public string IfdPrefix { get; init; } = IfdDirectExamples.DefaultPrefix;
-    /// <summary>Confidence: Cartography's p_c, the geometric (exp(−L_c)) or arithmetic mean of the token probabilities.</summary>
-    public TokenMean TokenMean { get; init; } = TokenMean.Geometric;
+    public MethodSettings Settings { get; init; } = new();
     public ShardSpec? Shard { get; init; }
     /// <summary>Output path without extension; a shard adds ".shard-I-of-N".</summary>
     public required string OutStem { get; init; }
@@ -32,10 +31,10 @@ public sealed record ScoreJobSettings
 public sealed record ScoreJobResult(string Stem, ScoreMeta Meta, bool AlreadyDone, int Resumed);
 
 /// <summary>
-/// Runs the model passes of one score kind over the data (or one shard of it), one model in
-/// memory at a time, logging finished rows to a partial file after every batch so a killed run
-/// resumes where it stopped; then writes STEM.parquet, STEM.jsonl and STEM.meta.json atomically
-/// and removes the partial file.
+/// Runs the model passes of one score method over the data (or one shard of it), one model in
+/// memory at a time, logging finished rows to a partial file after every batch so a killed (or
+/// cancelled) run resumes where it stopped; then writes the method's table as STEM.parquet, STEM.jsonl
+/// and STEM.meta.json atomically and removes the partial file.
 /// </summary>
 public static class ScoreJob
 {
@@ -46,21 +45,20 @@ public static class ScoreJob
     /// <summary>Locks the files STEM.* against a second process scoring into them (shards of one --out have their own stems).</summary>
     public static FolderLock LockOutput(string stem) => FolderLock.AcquireFile(stem + FolderLock.FileName, stem);
 
-    public static ScoreJobResult Run(ScoreJobSettings s, Action<string>? log = null)
+    public static ScoreJobResult Run(ScoreJobSettings s, JobContext context)
     {
-        log ??= _ => { };
-        var passes = ScorePass.For(s.Kind, s.Models);
-        var distinct = s.Models.Distinct().ToList();
-        if (distinct.Count > 1)
-            ModelCompatibility.Check(distinct, s.Kind == ScoreKind.Confidence
-                ? "confidence needs checkpoints of one training run"
-                : "the reference must be the base model fine-tuned, with the same tokenizer, so both score the same tokens");
+        var log = context.Log;
+        var method = s.Method;
+        if (!method.Inputs.RunsModels()) throw new ArgumentException($"'{method.Name}' runs no model; it is scored by the job of its inputs, {method.Inputs}");
+        method.Inputs.CheckModels(s.Models);
+        var passes = method.Passes(s.Models);
         var tokenizer = TokenizedDataset.TokenizerFor(s.Models[0], s.Tokenization, s.Template);
         tokenizer.Tokenizer.CheckFitsModel(ModelConfig.Load(s.Models[0]).VocabSize);
 
         var dataHash = ContentHash.OfFile(s.DataPath);
         var weights = ScoredWeights.Of(s.Models);
-        var fingerprint = Fingerprint(s, dataHash, tokenizer.Template.Name, weights);
+        var tokenMean = method.Takes(MethodSetting.TokenMean) ? s.Settings.TokenMean : TokenMean.Geometric;
+        var fingerprint = Fingerprint(s, tokenMean, dataHash, tokenizer.Template.Name, weights);
         var stem = ShardStem(s.OutStem, s.Shard);
         using var outputLock = LockOutput(stem);
         var metaPath = ScoreMeta.PathFor(stem);
@@ -83,7 +81,7 @@ public static class ScoreJob
         log($"{data.Examples.Count} examples to score{(s.Shard == null ? "" : $" in shard {s.Shard} ({data.Assigned.Count} assigned)")}" +
             (data.Excluded.Count > 0 ? $"; {data.Excluded.Count} excluded (no response tokens)" : "") +
             (data.InvalidRecords > 0 ? $"; {data.InvalidRecords} invalid records skipped" : ""));
-        var prefix = passes.Any(p => p.Direct) ? IfdDirectExamples.PrefixIds(tokenizer.Tokenizer, s.IfdPrefix) : [];
+        var prefix = passes.Any(p => p.Direct) ? IfdDirectExamples.PrefixIds(tokenizer.Tokenizer, s.Settings.IfdPrefix) : [];
 
         int resumed = 0;
         var partialPath = PartialPath(stem);
@@ -111,7 +109,7 @@ public static class ScoreJob
                             CpuBf16.WarnIfEmulated(model.DType, log);
                             loadedDir = Path.GetFullPath(pass.ModelDir);
                         }
-                        RunPass(model, pass, pending, done.Count, s.Scoring, partial, log);
+                        RunPass(model, pass, pending, done.Count, s.Scoring, partial, context);
                     }
                     stats.Add(partial.Done(pass.Name));
                 }
@@ -122,14 +120,14 @@ public static class ScoreJob
             }
         }
 
-        var indexed = data.Examples.Select(e => (e, data.Index[e.Id])).ToList();
-        var tokenMean = s.Kind == ScoreKind.Confidence ? s.TokenMean : TokenMean.Geometric;
-        var table = ScoreTables.Build(s.Kind, indexed, passes, stats, tokenMean);
+        var ids = data.Examples.Select(e => e.Id).ToArray();
+        var table = ScoreTables.Build(method, ids, ids.Select(id => data.Index[id]).ToArray(),
+            passes.Select((p, i) => PassStatistics.Of(p, ids.Select(id => stats[i][id]).ToList())).ToList(), s.Settings);
         int nonFinite = data.Examples.Count(e => stats.Any(p => !double.IsFinite(p[e.Id].NllSum)));
         if (nonFinite > 0) log($"warning: {nonFinite} examples have a non-finite loss (the model produced NaN or inf); their scores are NaN and selection skips them");
         var meta = new ScoreMeta
         {
-            Kind = s.Kind.ToString().ToLowerInvariant(),
+            Kind = method.Name,
             Fingerprint = fingerprint,
             DataPath = Path.GetFullPath(s.DataPath),
             DataSha256 = dataHash,
@@ -139,7 +137,7 @@ public static class ScoreJob
             Tokenization = s.Tokenization.Describe(),
             Template = tokenizer.Template.Name,
             Dtype = s.DType?.ToString(),
-            IfdPrefix = s.Kind == ScoreKind.Ifd ? s.IfdPrefix : null,
+            IfdPrefix = method.Takes(MethodSetting.IfdPrefix) ? s.Settings.IfdPrefix : null,
             TokenMean = ScoreMeta.TokenMeanField(tokenMean),
             ShardIndex = s.Shard?.Index,
             ShardCount = s.Shard?.Count,
@@ -159,8 +157,9 @@ public static class ScoreJob
     }
 
     private static void RunPass(CausalLM model, ScorePass pass, List<TokenizedExample> pending, int alreadyDone, ScoringOptions options,
-        PartialScoreFile partial, Action<string> log)
+        PartialScoreFile partial, JobContext context)
     {
+        var log = context.Log;
         var timer = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         long tokens = 0;
@@ -169,6 +168,7 @@ public static class ScoreJob
         ExampleScorer.Score(model, pending, options, batch =>
         {
             partial.Append(pass.Name, batch);
+            context.Cancel.ThrowIfCancellationRequested();
             finished += batch.Count;
             tokens += batch.Sum(b => (long)b.Tokens);
             if (timer.Elapsed - lastReport > TimeSpan.FromSeconds(10) || finished == pending.Count)
@@ -181,18 +181,19 @@ public static class ScoreJob
         log($"  {pass.Name}: done in {timer.Elapsed.TotalSeconds:F1}s ({total / Math.Max(timer.Elapsed.TotalSeconds, 1e-9):F0} tok/s)");
     }
 
-    private static string Fingerprint(ScoreJobSettings s, string dataHash, string templateName, ScoredWeights weights) => ContentHash.OfString(string.Join("\n",
+    private static string Fingerprint(ScoreJobSettings s, TokenMean tokenMean, string dataHash, string templateName, ScoredWeights weights) => ContentHash.OfString(string.Join("\n",
     [
-        $"kind={s.Kind}",
+        // The name as the ScoreKind enum that named the methods before the registry spelled it ("Perplexity"), so earlier fingerprints stay valid.
+        $"kind={char.ToUpperInvariant(s.Method.Name[0])}{s.Method.Name[1..]}",
         $"data={dataHash}",
         $"layout={s.Read.Layout};columns={s.Read.Columns};skip_invalid={s.Read.SkipInvalid}",
         s.Tokenization.Describe(),
         $"template={templateName}",
         $"dtype={s.DType}",
-        s.Kind == ScoreKind.Ifd ? $"ifd_prefix={s.IfdPrefix}" : "",
+        s.Method.Takes(MethodSetting.IfdPrefix) ? $"ifd_prefix={s.Settings.IfdPrefix}" : "",
         .. weights.Models.Select((m, i) => $"model={m}:{weights.Identities[i]}"),
         // Only when not the default, so the fingerprints (and finished tables) of earlier runs stay valid.
-        .. (s.Kind == ScoreKind.Confidence && s.TokenMean != TokenMean.Geometric ? [$"token_mean={TokenMeans.Name(s.TokenMean)}"] : Array.Empty<string>()),
+        .. (tokenMean != TokenMean.Geometric ? [$"token_mean={TokenMeans.Name(tokenMean)}"] : Array.Empty<string>()),
         .. (s.Read.Limit is int limit ? [$"limit={limit}"] : Array.Empty<string>()),
     ]));
 }

@@ -10,8 +10,8 @@ namespace Sift.Scoring;
 public readonly record struct DynamicsRecord(long Step, int Epoch, string Id, double Loss, int Tokens, double Accuracy, double Probability = double.NaN);
 
 /// <summary>
-/// Cartography and SFTMix statistics from the losses the trainer recorded while training
-/// (OUT/training_dynamics.jsonl, one row per example per time it was trained on:
+/// The per-epoch statistics the trainer recorded while training, from which <see cref="Methods.DynamicsMethod"/> computes
+/// Cartography and SFTMix statistics (OUT/training_dynamics.jsonl, one row per example per time it was trained on:
 /// {"step", "epoch", "id", "loss", "tokens", "accuracy", "prob"}). Per example and epoch, L_e is the mean
 /// of its recorded losses in that epoch and a_e the mean accuracy (and, for the arithmetic token mean, p_e the
 /// mean of its recorded mean token probabilities); a (step, id) pair recorded
@@ -22,7 +22,8 @@ public readonly record struct DynamicsRecord(long Step, int Epoch, string Id, do
 /// </summary>
 public static class TrainingDynamics
 {
-    public sealed record Result(ScoreTable Table, IReadOnlyList<int> Epochs, IReadOnlyList<int> IncompleteEpochs, bool TornLastLine);
+    /// <summary>The examples in order of first appearance, one pass per complete epoch used (named "epoch E"), which epochs those are, and which were left out.</summary>
+    public sealed record Result(string[] Ids, IReadOnlyList<PassStatistics> Passes, IReadOnlyList<int> Epochs, IReadOnlyList<int> IncompleteEpochs);
 
     public static List<DynamicsRecord> Read(string path, out bool tornLastLine)
     {
@@ -41,8 +42,8 @@ public static class TrainingDynamics
         return records;
     }
 
-    public static Result Score(IReadOnlyList<DynamicsRecord> records, string source, int? firstEpochs = null, bool tornLastLine = false,
-        TokenMean tokenMean = TokenMean.Geometric)
+    /// <param name="tokenMean">Arithmetic: every row must hold its mean token probability.</param>
+    public static Result Epochs(IReadOnlyList<DynamicsRecord> records, string source, int? firstEpochs = null, TokenMean tokenMean = TokenMean.Geometric)
     {
         if (records.Count == 0) throw new SiftException($"{source}: no training records; was the run trained with dynamics recording on?");
         var latest = new Dictionary<(long, string), DynamicsRecord>();
@@ -70,27 +71,20 @@ public static class TrainingDynamics
                                     (firstEpochs is null ? "" : $" with --epochs {firstEpochs}") + $"; Cartography's variability needs at least " +
                                     $"{CheckpointConfidence.MinimumCheckpoints}: train for at least 2 epochs (schedule.num_train_epochs ≥ 2) with output.record_dynamics: true" +
                                     (firstEpochs is null ? "" : ", or keep more epochs with --epochs"));
-        bool arithmetic = tokenMean == TokenMean.Arithmetic;
-        var tokens = new long[order.Count];
-        var losses = complete.Select(_ => new double[order.Count]).ToArray();
-        var accuracies = complete.Select(_ => new double[order.Count]).ToArray();
-        var probabilities = arithmetic ? complete.Select(_ => new double[order.Count]).ToArray() : null;
-        for (int e = 0; e < complete.Count; e++)
-            for (int i = 0; i < order.Count; i++)
-            {
-                var rows = byEpoch[complete[e]][order[i]];
-                losses[e][i] = rows.Average(r => r.Loss);
-                accuracies[e][i] = rows.Average(r => r.Accuracy);
-                tokens[i] = rows[^1].Tokens;
-                if (probabilities is null) continue;
-                if (rows.FirstOrDefault(r => double.IsNaN(r.Probability)) is { Id: not null } old)
-                    throw new SiftException($"{source}: the row of '{old.Id}' at step {old.Step} has no \"prob\" (the trainer that wrote it did not " +
-                                            "record token probabilities); use --token-mean geometric, or train again with this Sift and output.record_dynamics: true");
-                probabilities[e][i] = rows.Average(r => r.Probability);
-            }
-        var columns = new List<ScoreColumn> { new("id", order.ToArray()), new("n_tokens", tokens) };
-        ScoreTables.AddConfidence(columns, losses, accuracies, probabilities);
-        return new Result(new ScoreTable(columns), complete, incomplete, tornLastLine);
+        var passes = complete.Select(epoch =>
+        {
+            var rows = order.Select(id => byEpoch[epoch][id]).ToArray();
+            if (tokenMean == TokenMean.Arithmetic && rows.SelectMany(r => r).FirstOrDefault(r => double.IsNaN(r.Probability)) is { Id: not null } old)
+                throw new SiftException($"{source}: the row of '{old.Id}' at step {old.Step} has no \"prob\" (the trainer that wrote it did not " +
+                                        "record token probabilities); use --token-mean geometric, or train again with this Sift and output.record_dynamics: true");
+            return new PassStatistics($"epoch {epoch}", ModelDir: null,
+                Tokens: rows.Select(r => (long)r[^1].Tokens).ToArray(),
+                NllSum: rows.Select(_ => double.NaN).ToArray(), // a trainer records mean losses, not sums
+                Loss: rows.Select(r => r.Average(x => x.Loss)).ToArray(),
+                Accuracy: rows.Select(r => r.Average(x => x.Accuracy)).ToArray(),
+                MeanProbability: rows.Select(r => r.Average(x => x.Probability)).ToArray());
+        }).ToList();
+        return new Result(order.ToArray(), passes, complete, incomplete);
     }
 
     private static DynamicsRecord Parse(string line, string where)

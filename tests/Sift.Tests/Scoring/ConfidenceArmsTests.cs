@@ -69,20 +69,18 @@ public class ConfidenceArmsTests
         //   geometric:  confidence = (e^{−1} + e^{−3})/2 (the prob field plays no part)
         //   mean_loss_confidence = −(1 + 3)/2 = −2
         var path = Write(Row(1, 0, "a", 0.5, 0.5, 0.5), Row(2, 0, "a", 1.5, 0.5, 0.7), Row(3, 1, "a", 3.0, 0.0, 0.2));
-        var records = TrainingDynamics.Read(path, out _);
-        var arithmetic = TrainingDynamics.Score(records, path, tokenMean: TokenMean.Arithmetic).Table;
+        var arithmetic = DynamicsScores.Run(path, tokenMean: TokenMean.Arithmetic).Table;
         Assert.Equal(0.4, arithmetic.Numbers("confidence", "t")[0], Exact);
         Assert.Equal(0.2, arithmetic.Numbers("variability", "t")[0], Exact);
         Assert.Equal(-2, arithmetic.Numbers("mean_loss_confidence", "t")[0], Exact);
-        var geometric = TrainingDynamics.Score(records, path).Table;
+        var geometric = DynamicsScores.Run(path).Table;
         Assert.Equal((Math.Exp(-1) + Math.Exp(-3)) / 2, geometric.Numbers("confidence", "t")[0], Exact);
         Assert.Equal(-2, geometric.Numbers("mean_loss_confidence", "t")[0], Exact);
 
         // Rows of an older trainer have no prob: the geometric mean still works, the arithmetic one is refused.
         var old = Write(Row(1, 0, "a", 1.0, 0.5, null), Row(2, 1, "a", 2.0, 0.5, null));
-        var oldRecords = TrainingDynamics.Read(old, out _);
-        Assert.Equal((Math.Exp(-1) + Math.Exp(-2)) / 2, TrainingDynamics.Score(oldRecords, old).Table.Numbers("confidence", "t")[0], Exact);
-        var e = Assert.Throws<SiftException>(() => TrainingDynamics.Score(oldRecords, old, tokenMean: TokenMean.Arithmetic));
+        Assert.Equal((Math.Exp(-1) + Math.Exp(-2)) / 2, DynamicsScores.Run(old).Table.Numbers("confidence", "t")[0], Exact);
+        var e = Assert.Throws<SiftException>(() => DynamicsScores.Run(old, tokenMean: TokenMean.Arithmetic));
         Assert.Contains(old, e.Message);
         Assert.Contains("no \"prob\"", e.Message);
         Assert.Contains("--token-mean geometric", e.Message);
@@ -94,16 +92,16 @@ public class ConfidenceArmsTests
         var run = Paths.NewTempDir("sift-run");
         Directory.CreateDirectory(Path.Combine(run, "confidence", "checkpoint-4"));
         File.WriteAllText(Path.Combine(run, RunFiles.ConfidenceList.Name), JsonSerializer.Serialize(new { checkpoints = new[] { "confidence/checkpoint-4" } }));
-        var e = Assert.Throws<SiftException>(() => ScorePass.For(ScoreKind.Confidence, ConfidenceList.Folders(new RunFolder(run))));
+        var e = Assert.Throws<SiftException>(() => ScoreInputs.Checkpoints.CheckModels(ConfidenceList.Folders(new RunFolder(run))));
         Assert.Contains(Path.Combine(run, "confidence", "checkpoint-4"), e.Message);
         Assert.Contains("output.confidence_checkpoints ≥ 2", e.Message);
 
-        e = Assert.Throws<SiftException>(() => ScorePass.For(ScoreKind.Confidence, ["only/one"]));
+        e = Assert.Throws<SiftException>(() => ScoreInputs.Checkpoints.CheckModels(["only/one"]));
         Assert.Contains("got 1 checkpoint folder(s) (only/one)", e.Message);
         Assert.Contains("--checkpoints", e.Message);
 
         var path = Write(Row(1, 0, "a", 1.0, 0.5, 0.4), Row(2, 1, "a", 0.5, 0.5, 0.6));
-        e = Assert.Throws<SiftException>(() => TrainingDynamics.Score(TrainingDynamics.Read(path, out _), path, firstEpochs: 1));
+        e = Assert.Throws<SiftException>(() => DynamicsScores.Run(path, epochs: 1));
         Assert.Contains(path, e.Message);
         Assert.Contains("1 complete epoch(s) (0) with --epochs 1", e.Message);
         Assert.Contains("schedule.num_train_epochs ≥ 2", e.Message);

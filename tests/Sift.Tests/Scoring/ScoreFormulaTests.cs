@@ -8,7 +8,7 @@ public class ScoreFormulaTests
     public void LearnabilityMatchesHandComputedValues()
     {
         // base: 3 tokens, nll 6.0 -> L_base 2.0; ref: nll 1.5 -> L_ref 0.5
-        var s = LearnabilityScore.From(new ExampleStats("a", 3, 6.0, 1), new ExampleStats("a", 3, 1.5, 2));
+        var s = LearnabilityScore.From(new ExampleStats("a", 3, 6.0, 1).Loss, new ExampleStats("a", 3, 1.5, 2).Loss);
         Assert.Equal(2.0, s.LossBase, 12);
         Assert.Equal(0.5, s.LossRef, 12);
         Assert.Equal(1.5, s.Diff, 12);
@@ -24,7 +24,7 @@ public class ScoreFormulaTests
     {
         var rng = new Random(3);
         var rows = Enumerable.Range(0, 50).Select(i => LearnabilityScore.From(
-            new ExampleStats($"e{i}", 10, 1 + 30 * rng.NextDouble(), 0), new ExampleStats($"e{i}", 10, 1 + 30 * rng.NextDouble(), 0))).ToList();
+            new ExampleStats($"e{i}", 10, 1 + 30 * rng.NextDouble(), 0).Loss, new ExampleStats($"e{i}", 10, 1 + 30 * rng.NextDouble(), 0).Loss)).ToList();
         var byS = rows.Select((r, i) => (r, i)).OrderByDescending(x => x.r.Normalized).Select(x => x.i);
         var byRef = rows.Select((r, i) => (r, i)).OrderByDescending(x => x.r.RefDenominator).Select(x => x.i);
         Assert.Equal(byS, byRef);
@@ -33,12 +33,12 @@ public class ScoreFormulaTests
     [Fact]
     public void TinyBaseLossIsUnscorableNotADivision()
     {
-        var s = LearnabilityScore.From(new ExampleStats("a", 4, 2e-8, 4), new ExampleStats("a", 4, 1e-9, 4));
+        var s = LearnabilityScore.From(new ExampleStats("a", 4, 2e-8, 4).Loss, new ExampleStats("a", 4, 1e-9, 4).Loss);
         Assert.False(s.Scorable);
         Assert.True(double.IsNaN(s.Normalized));
         Assert.True(double.IsNaN(s.RefDenominator));
         Assert.Equal(5e-9 - 2.5e-10, s.Diff, 15);
-        var nan = LearnabilityScore.From(new ExampleStats("b", 2, double.NaN, 0), new ExampleStats("b", 2, 1, 0));
+        var nan = LearnabilityScore.From(new ExampleStats("b", 2, double.NaN, 0).Loss, new ExampleStats("b", 2, 1, 0).Loss);
         Assert.False(nan.Scorable);
         Assert.True(double.IsNaN(nan.Diff));
     }
@@ -46,12 +46,12 @@ public class ScoreFormulaTests
     [Fact]
     public void IfdRatiosMatchHandComputedValues()
     {
-        var ifd = InstructionFollowingDifficulty.From(new ExampleStats("a", 4, 4.0, 0), new ExampleStats("a", 4, 8.0, 0));
+        var ifd = InstructionFollowingDifficulty.From(new ExampleStats("a", 4, 4.0, 0).Loss, new ExampleStats("a", 4, 8.0, 0).Loss);
         Assert.Equal(1.0, ifd.Conditioned, 12);
         Assert.Equal(2.0, ifd.Direct, 12);
         Assert.Equal(0.5, ifd.LossRatio, 12);
         Assert.Equal(Math.Exp(1.0) / Math.Exp(2.0), ifd.PplRatio, 12);
-        var zero = InstructionFollowingDifficulty.From(new ExampleStats("z", 4, 1.0, 0), new ExampleStats("z", 4, 0.0, 4));
+        var zero = InstructionFollowingDifficulty.From(new ExampleStats("z", 4, 1.0, 0).Loss, new ExampleStats("z", 4, 0.0, 4).Loss);
         Assert.True(double.IsNaN(zero.LossRatio));
         Assert.True(double.IsNaN(zero.PplRatio));
     }

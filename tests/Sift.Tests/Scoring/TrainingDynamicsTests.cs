@@ -22,11 +22,10 @@ public class TrainingDynamicsTests
             Row(1, 0, "a", 1.0, 0.5), Row(1, 0, "b", 2.0, 0.25),
             Row(2, 1, "b", 1.5, 0.5), Row(2, 1, "a", 0.5, 0.75),
             Row(3, 2, "a", 0.25, 1.0));
-        var result = TrainingDynamics.Score(TrainingDynamics.Read(path, out bool torn), path);
-        Assert.False(torn);
+        var (result, t) = DynamicsScores.Run(path);
+        Assert.False(result.TornLastLine);
         Assert.Equal([0, 1], result.Epochs);
         Assert.Equal([2], result.IncompleteEpochs);
-        var t = result.Table;
         Assert.Equal(["a", "b"], t.Ids);
         double pa0 = Math.Exp(-1.0), pa1 = Math.Exp(-0.5);
         Assert.Equal((pa0 + pa1) / 2, t.Numbers("confidence", "t")[0], 12);
@@ -44,7 +43,7 @@ public class TrainingDynamicsTests
             Row(1, 0, "a", 9.0, 0.0), Row(1, 0, "a", 1.0, 0.5), // resumed run repeated step 1: the last record wins
             Row(2, 0, "a", 3.0, 0.5),
             Row(3, 1, "a", 0.5, 0.5)); // a second epoch: statistics need at least two
-        var t = TrainingDynamics.Score(TrainingDynamics.Read(path, out _), path).Table;
+        var t = DynamicsScores.Run(path).Table;
         Assert.Equal(2.0, t.Numbers("loss_1", "t")[0], 12);
         Assert.Equal(0.5, t.Numbers("loss_2", "t")[0], 12);
     }
@@ -68,8 +67,7 @@ public class TrainingDynamicsTests
     public void BurnOutUsesTheFirstEpochsOnly()
     {
         var path = Write(Row(1, 0, "a", 1.0, 0.5), Row(2, 1, "a", 2.0, 0.5), Row(3, 2, "a", 3.0, 0.5));
-        var result = TrainingDynamics.Score(TrainingDynamics.Read(path, out _), path, firstEpochs: 2);
-        Assert.Equal([0, 1], result.Epochs);
-        Assert.Contains("3 complete epochs", Assert.Throws<SiftException>(() => TrainingDynamics.Score(TrainingDynamics.Read(path, out _), path, firstEpochs: 4)).Message);
+        Assert.Equal([0, 1], DynamicsScores.Run(path, epochs: 2).Result.Epochs);
+        Assert.Contains("3 complete epochs", Assert.Throws<SiftException>(() => DynamicsScores.Run(path, epochs: 4)).Message);
     }
 }
