@@ -45,9 +45,10 @@ public static class ScoreCommand
         var shard = new Option<string?>("--shard") { Description = "Score shard I/N (0-based) of the examples, by a hash of the example id; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX" };
         var shardCount = new Option<int?>("--shard-count") { Description = "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or a Slurm array" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
+        var device = DeviceOption.Create();
         var tokenMean = TokenMeanOption();
 
-        var command = new Command(name, help) { data, output, read, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
+        var command = new Command(name, help) { data, output, read, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, device, shard, shardCount, cacheDir };
         switch (kind)
         {
             case ScoreKind.Perplexity: command.Add(model); break;
@@ -73,6 +74,7 @@ public static class ScoreCommand
                 Models = models,
                 Scoring = new ScoringOptions { BatchSize = parse.GetValue(batchSize), MaxBatchTokens = parse.GetValue(maxBatchTokens) },
                 DType = DTypes.Parse(parse.GetValue(dtype), "--dtype"),
+                Device = DeviceOption.Resolve(parse, device),
                 IfdPrefix = parse.GetValue(ifdPrefix) ?? IfdDirectExamples.DefaultPrefix,
                 TokenMean = kind == ScoreKind.Confidence ? TokenMeans.Parse(parse.GetValue(tokenMean), "--token-mean") : TokenMean.Geometric,
                 Shard = ShardSpec.Resolve(parse.GetValue(shard), parse.GetValue(shardCount), Environment.GetEnvironmentVariable),

@@ -20,6 +20,8 @@ public sealed record ScoreJobSettings
     public required IReadOnlyList<string> Models { get; init; }
     public ScoringOptions Scoring { get; init; } = new();
     public ScalarType? DType { get; init; }
+    /// <summary>Where the models run (null: the CPU); the values are the CPU's up to rounding.</summary>
+    public Device? Device { get; init; }
     public string IfdPrefix { get; init; } = IfdDirectExamples.DefaultPrefix;
     /// <summary>Confidence: Cartography's p_c, the geometric (exp(−L_c)) or arithmetic mean of the token probabilities.</summary>
     public TokenMean TokenMean { get; init; } = TokenMean.Geometric;
@@ -107,8 +109,8 @@ public static class ScoreJob
                         {
                             model?.Dispose();
                             model = null;
-                            model = ModelFolder.Load(pass.ModelDir, s.DType);
-                            CpuBf16.WarnIfEmulated(model.DType, log);
+                            model = ModelFolder.Load(pass.ModelDir, s.DType, s.Device);
+                            CpuBf16.WarnIfEmulated(model.DType, log, model.Device.type);
                             loadedDir = Path.GetFullPath(pass.ModelDir);
                         }
                         RunPass(model, pass, pending, done.Count, s.Scoring, partial, log);
