@@ -55,7 +55,7 @@ public sealed class CausalLM : nn.Module
     public Tensor LmHeadWeight => _lmHead?.weight ?? _model.EmbedTokens.weight!;
 
     /// <summary>Where the parameters are (CPU unless the model was moved with <see cref="MoveTo"/>); inputs elsewhere are copied here.</summary>
-    public Device Device => _model.EmbedTokens.weight!.device;
+    public Device Device => _model.Norm.Weight.device; // not the embedding's: TorchSharp wraps its weight in a new tensor object per read
 
     /// <summary>Moves every parameter to <paramref name="device"/> (a no-op for the CPU, where models are made and loaded).</summary>
     public void MoveTo(Device device)

@@ -14,7 +14,11 @@ public class KernelChoiceTests
         using (KernelChoice.TwinsOnly())
         {
             Assert.False(KernelChoice.CpuKernel(t));
-            Assert.False(Task.Run(() => KernelChoice.CpuKernel(t)).Result); // flows into work it starts (Parallel.For bodies)
+            bool? started = null;
+            var worker = new Thread(() => started = KernelChoice.CpuKernel(t)); // flows into work it starts (Parallel.For bodies)
+            worker.Start();
+            worker.Join();
+            Assert.False(started);
             using (KernelChoice.TwinsOnly()) Assert.False(KernelChoice.CpuKernel(t));
             Assert.False(KernelChoice.CpuKernel(t)); // the inner scope restores the outer one's choice
         }
