@@ -24,6 +24,7 @@ public static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Examples per forward pass, and prompts generated together", DefaultValueFactory = _ => 8 };
         var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the checkpoint's)" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
+        var device = DeviceOption.Create();
         var generate = new Option<bool>("--generate") { Description = "Answer each example's prompt (the conversation before its last assistant turn) greedily and compare with that turn" };
         var matcher = new Option<string?>("--matcher") { Description = $"How --generate compares answers: {AnswerMatchers.Choices} (gsm8k: final numbers, the reference's after ####, compared as numbers; " +
                                                                         "gsm8k-strict / gsm8k-flexible: lm-evaluation-harness's strict-match / flexible-extract; any gsm8k matcher reports both harness accuracies too)" };
@@ -38,7 +39,7 @@ public static class EvalCommand
         var command = new Command("eval", "Evaluate a model: held-out response loss, perplexity and token accuracy; exact match of greedy answers (--generate); " +
                                           "IFEval strict and loose accuracy (--ifeval); multiple-choice log-likelihood accuracy (--multiple-choice). Writes OUT/eval.json and per-example rows.")
         {
-            model, data, read, template, maxLength, lastTurn, batchSize, dtype, cacheDir, generate, matcher, maxNew, stop, ifeval,
+            model, data, read, template, maxLength, lastTurn, batchSize, dtype, device, cacheDir, generate, matcher, maxNew, stop, ifeval,
             multipleChoice, choicePrompt, choiceChat, output,
         };
         command.Subcommands.Add(Auroc());
@@ -65,6 +66,7 @@ public static class EvalCommand
                 Template = parse.GetValue(template),
                 CacheDir = parse.GetValue(cacheDir),
                 DType = DTypes.Parse(parse.GetValue(dtype), "--dtype"),
+                Device = DeviceOption.Resolve(parse, device),
                 BatchSize = parse.GetValue(batchSize),
                 Matcher = chosen,
                 MaxNewTokens = parse.GetValue(maxNew),

@@ -27,21 +27,22 @@ public static class GenerateCommand
         var stop = new Option<string[]>("--stop") { Description = "Stop when this text appears (repeatable)", AllowMultipleArgumentsPerToken = false };
         var printIds = new Option<bool>("--print-ids") { Description = "Print generated token ids (space separated) instead of text" };
         var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the checkpoint's; float32 for float16 checkpoints)" };
+        var device = DeviceOption.Create();
 
         var command = new Command("generate", "Generate text from a model (greedy by default).")
         {
-            model, prompt, promptIds, chat, system, template, maxNew, temperature, topK, topP, seed, stop, printIds, dtype,
+            model, prompt, promptIds, chat, system, template, maxNew, temperature, topK, topP, seed, stop, printIds, dtype, device,
         };
         command.SetAction(parse => CliErrors.Run(() => Run(new Request(
             parse.GetValue(model)!, parse.GetValue(prompt), parse.GetValue(promptIds), parse.GetValue(chat), parse.GetValue(system),
             parse.GetValue(template), parse.GetValue(maxNew),
             new SamplingOptions { Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) },
-            parse.GetValue(stop) ?? [], parse.GetValue(printIds), parse.GetValue(dtype)))));
+            parse.GetValue(stop) ?? [], parse.GetValue(printIds), parse.GetValue(dtype), DeviceOption.Resolve(parse, device)))));
         return command;
     }
 
     private sealed record Request(string Model, string? Prompt, string? PromptIds, bool Chat, string? System, string? Template,
-        int MaxNewTokens, SamplingOptions Sampling, string[] Stop, bool PrintIds, string? DType);
+        int MaxNewTokens, SamplingOptions Sampling, string[] Stop, bool PrintIds, string? DType, TorchSharp.torch.Device Device);
 
     private static int Run(Request r)
     {
@@ -52,10 +53,10 @@ public static class GenerateCommand
         var loadTimer = Stopwatch.StartNew();
         bool needTokenizer = !(r.PromptIds != null && r.PrintIds && r.Stop.Length == 0);
         var tokenizer = needTokenizer ? ModelTokenizer.Load(r.Model) : null;
-        using var model = ModelFolder.Load(r.Model, DTypes.Parse(r.DType, "--dtype"));
+        using var model = ModelFolder.Load(r.Model, DTypes.Parse(r.DType, "--dtype"), r.Device);
         tokenizer?.CheckFitsModel(model.Config.VocabSize);
         Console.Error.WriteLine($"loaded {r.Model} ({model.Config.Architecture}, {model.DType}) in {loadTimer.Elapsed.TotalSeconds:F1}s");
-        CpuBf16.WarnIfEmulated(model.DType, Console.Error.WriteLine);
+        CpuBf16.WarnIfEmulated(model.DType, Console.Error.WriteLine, model.Device.type);
 
         var ids = r.PromptIds != null ? ParseIds(r.PromptIds) : EncodePrompt(r, tokenizer!);
         var stopIds = new HashSet<int>(model.Config.EosTokenIds);

@@ -28,10 +28,11 @@ public static class ModelScoreCommand
         var shard = new Option<string?>("--shard") { Description = "Score shard I/N (0-based) of the examples, by a hash of the example id; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX" };
         var shardCount = new Option<int?>("--shard-count") { Description = "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or a Slurm array" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
+        var device = DeviceOption.Create();
         var (modelOptions, bindModels, run) = ModelFolders(method.Inputs);
         var settings = new MethodSettingOptions(method.Settings);
 
-        var command = new Command(method.Name, method.Help) { data, output, read, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, shard, shardCount, cacheDir };
+        var command = new Command(method.Name, method.Help) { data, output, read, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, device, shard, shardCount, cacheDir };
         foreach (var option in modelOptions.Concat(settings.All)) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -55,6 +56,7 @@ public static class ModelScoreCommand
                 Models = models,
                 Scoring = new ScoringOptions { BatchSize = parse.GetValue(batchSize), MaxBatchTokens = parse.GetValue(maxBatchTokens) },
                 DType = DTypes.Parse(parse.GetValue(dtype), "--dtype"),
+                Device = DeviceOption.Resolve(parse, device),
                 Settings = settings.Bind(parse),
                 Shard = ShardSpec.Resolve(parse.GetValue(shard), parse.GetValue(shardCount), Environment.GetEnvironmentVariable),
                 OutStem = ScoreTableFiles.Stem(parse.GetValue(output)!),

@@ -18,15 +18,17 @@ public static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "Override a recipe setting, e.g. --set optimizer.learning_rate=1e-4 (repeatable)" };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or the latest in output_dir when no folder is given", Arity = ArgumentArity.ZeroOrOne };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over even if output_dir holds checkpoints of an earlier run" };
+        var device = DeviceOption.Create(sets: "device");
         var command = pretrain
             ? new Command("pretrain", "Pre-train a Llama model from a config (model_config) on plain text: packed blocks, every token trained.")
             : new Command("train", "Fine-tune a model on instruction data (NTP, NEFTune or SFTMix objective).");
-        foreach (var o in new Option[] { model, data, limit, output, set, resume, overwrite }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, data, limit, output, device, set, resume, overwrite }) command.Options.Add(o);
         command.Arguments.Add(recipe);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var tree = parse.GetValue(recipe) is { } path ? ConfigTree.Load(path) : ConfigTree.Empty();
-            TrainRecipe.ApplyCommandLine(tree, pretrain, parse.GetValue(model), parse.GetValue(data), parse.GetValue(output), parse.GetValue(set) ?? [], parse.GetValue(limit));
+            TrainRecipe.ApplyCommandLine(tree, pretrain, parse.GetValue(model), parse.GetValue(data), parse.GetValue(output), parse.GetValue(set) ?? [], parse.GetValue(limit),
+                parse.GetValue(device));
             var resolved = TrainRecipe.Bind(tree, pretrain);
             RequireInputs(resolved, tree);
             string? resumeFrom = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "latest";

@@ -26,6 +26,8 @@ public sealed record EvalSettings
     public string? Template { get; init; }
     public string? CacheDir { get; init; }
     public ScalarType? DType { get; init; }
+    /// <summary>Where the model runs (null: the CPU).</summary>
+    public Device? Device { get; init; }
     /// <summary>Examples per forward pass (loss) and prompts per generation batch.</summary>
     public int BatchSize { get; init; } = 8;
     /// <summary>Set: generate an answer to each example's prompt and compare it with the reference.</summary>
@@ -63,10 +65,10 @@ public static class EvalJob
 
         var tokenizer = ModelTokenizer.Load(s.Model);
         var template = ChatTemplate.ForModel(s.Model, s.Template);
-        using var model = ModelFolder.Load(s.Model, s.DType);
+        using var model = ModelFolder.Load(s.Model, s.DType, s.Device);
         tokenizer.CheckFitsModel(model.Config.VocabSize);
         say($"loaded {s.Model} ({model.Config.Architecture}, {model.DType}), template {template.Name}");
-        CpuBf16.WarnIfEmulated(model.DType, say);
+        CpuBf16.WarnIfEmulated(model.DType, say, model.Device.type);
         Directory.CreateDirectory(s.OutDir);
 
         var summary = new EvalSummary { Model = Path.GetFullPath(s.Model), Template = template.Name };

@@ -37,7 +37,7 @@ public static class GreedyBatchGenerator
         }
 
         using var noGrad = no_grad();
-        using var cache = new KvCache(model.Config, rows, width + maxNewTokens, model.DType);
+        using var cache = new KvCache(model.Config, rows, width + maxNewTokens, model.DType, model.Device);
         using var promptIds = tensor(ids).reshape(rows, width);
         var promptMask = tensor(real).reshape(rows, width);
         var done = new bool[rows];
@@ -55,7 +55,7 @@ public static class GreedyBatchGenerator
                         : AttentionLayout.PaddedStep(cat([promptMask, ones(active.Length, step, ScalarType.Int64)], 1));
                     using var output = model.Forward(input, layout, cache, computeLogits: false);
                     var last = output.Hidden[TensorIndex.Colon, -1];
-                    next = model.Logits(last).to_type(ScalarType.Float32).argmax(-1).data<long>().ToArray();
+                    next = model.Logits(last).to_type(ScalarType.Float32).argmax(-1).cpu().data<long>().ToArray();
                 }
                 for (int b = 0; b < active.Length; b++)
                 {
@@ -73,7 +73,7 @@ public static class GreedyBatchGenerator
                 if (4 * (active.Length - keep.Length) >= active.Length)
                 {
                     using var rowsKept = tensor(keep.Select(b => (long)b).ToArray());
-                    cache.KeepRows(rowsKept);
+                    using (var onDevice = rowsKept.to(model.Device)) cache.KeepRows(onDevice);
                     var shrunk = promptMask.index_select(0, rowsKept);
                     promptMask.Dispose();
                     promptMask = shrunk;

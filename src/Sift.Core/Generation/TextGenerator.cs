@@ -25,7 +25,7 @@ public static class TextGenerator
 
         int capacity = Math.Min(limit, promptIds.Count + maxNewTokens);
         using var noGrad = no_grad();
-        using var cache = new KvCache(model.Config, 1, capacity, model.DType);
+        using var cache = new KvCache(model.Config, 1, capacity, model.DType, model.Device);
         using var sampler = new TokenSampler(sampling);
         var input = promptIds.Select(i => (long)i).ToArray();
         for (int step = 0; step < maxNewTokens && cache.Length + input.Length <= capacity; step++)

@@ -16,11 +16,11 @@ public sealed class TokenSampler : IDisposable
         _generator = new Generator((ulong)options.Seed);
     }
 
-    /// <param name="logits">[vocab] scores of the next token.</param>
+    /// <param name="logits">[vocab] scores of the next token, on any device: the choice is made on the CPU, with the CPU generator, so a seed draws the same tokens everywhere.</param>
     public int Next(Tensor logits)
     {
         using var scope = NewDisposeScope();
-        var scores = logits.to_type(ScalarType.Float32);
+        var scores = logits.to(ScalarType.Float32, CPU);
         if (_options.Temperature == 0) return (int)scores.argmax().item<long>();
 
         using var temperature = Scalars.Hold(_options.Temperature);

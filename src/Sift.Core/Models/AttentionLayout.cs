@@ -93,6 +93,14 @@ public sealed class AttentionLayout : IDisposable
         return new AttentionLayout(positions.MoveToOuterDisposeScope(), mask.unsqueeze(1).MoveToOuterDisposeScope());
     }
 
+    /// <summary>This layout when it is on <paramref name="device"/> already, else a copy there (the caller disposes it).</summary>
+    public AttentionLayout On(Device device)
+    {
+        if (ComputeDevice.Same(Positions.device, device)) return this;
+        using var scope = NewDisposeScope();
+        return new AttentionLayout(Positions.to(device).MoveToOuterDisposeScope(), Mask?.to(device).MoveToOuterDisposeScope());
+    }
+
     public void Dispose()
     {
         Positions.Dispose();

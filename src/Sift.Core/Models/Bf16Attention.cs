@@ -21,9 +21,12 @@ internal sealed class Bf16Attention : autograd.SingleTensorFunction<Bf16Attentio
 
     public override string Name => nameof(Bf16Attention);
 
-    /// <summary>Whether <see cref="Run"/> takes q [B, H, T, d], k [B, H, S, d] and the mask.</summary>
+    /// <summary>
+    /// Whether <see cref="Run"/> takes q [B, H, T, d], k [B, H, S, d] and the mask: bf16 CPU tensors (<see cref="KernelChoice"/>). Its twin,
+    /// elsewhere, is libtorch's scaled_dot_product_attention, as in evaluation.
+    /// </summary>
     public static bool Supports(Tensor q, Tensor k, Tensor? mask) =>
-        q.dtype == ScalarType.BFloat16 && q.device_type == DeviceType.CPU && q.shape[1] * q.shape[2] * k.shape[2] <= MaxScoreElements
+        q.dtype == ScalarType.BFloat16 && KernelChoice.CpuKernel(q) && q.shape[1] * q.shape[2] * k.shape[2] <= MaxScoreElements
         && (mask is null || mask.shape[0] == q.shape[0]);
 
     /// <param name="mask">bool [B, 1, T, S], true where the query may attend; or null.</param>

@@ -21,8 +21,9 @@ internal sealed unsafe class Bf16RmsNorm : autograd.SingleTensorFunction<Bf16Rms
 
     public override string Name => nameof(Bf16RmsNorm);
 
+    /// <summary>Whether this kernel takes x and the weight: bf16 CPU tensors (<see cref="KernelChoice"/>); its twin is <see cref="RmsNorm"/>'s libtorch path.</summary>
     public static bool Supports(Tensor x, Tensor weight) =>
-        x.dtype == ScalarType.BFloat16 && weight.dtype == ScalarType.BFloat16 && x.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU;
+        x.dtype == ScalarType.BFloat16 && weight.dtype == ScalarType.BFloat16 && KernelChoice.CpuKernel(x) && KernelChoice.CpuKernel(weight);
 
     public static Tensor Run(Tensor x, Tensor weight, double eps) => apply(x, weight, eps);
 

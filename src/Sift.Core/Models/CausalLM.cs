@@ -54,8 +54,22 @@ public sealed class CausalLM : nn.Module
     /// <summary>The LM head weight [vocab, hidden] (the embedding matrix when embeddings are tied).</summary>
     public Tensor LmHeadWeight => _lmHead?.weight ?? _model.EmbedTokens.weight!;
 
-    /// <summary>Token embeddings, [B, T, hidden].</summary>
-    public Tensor Embed(Tensor inputIds) => _model.EmbedTokens.forward(inputIds);
+    /// <summary>Where the parameters are (CPU unless the model was moved with <see cref="MoveTo"/>); inputs elsewhere are copied here.</summary>
+    public Device Device => _model.Norm.Weight.device; // not the embedding's: TorchSharp wraps its weight in a new tensor object per read
+
+    /// <summary>Moves every parameter to <paramref name="device"/> (a no-op for the CPU, where models are made and loaded).</summary>
+    public void MoveTo(Device device)
+    {
+        if (!ComputeDevice.Same(device, Device)) this.to(device);
+    }
+
+    /// <summary>Token embeddings, [B, T, hidden], for ids on any device.</summary>
+    public Tensor Embed(Tensor inputIds)
+    {
+        if (ComputeDevice.Same(inputIds.device, Device)) return _model.EmbedTokens.forward(inputIds);
+        using var ids = inputIds.to(Device);
+        return _model.EmbedTokens.forward(ids);
+    }
 
     /// <summary>Logits [.., vocab] from last hidden states [.., hidden].</summary>
     public Tensor Logits(Tensor hidden) => F.linear(hidden, LmHeadWeight);
@@ -68,7 +82,7 @@ public sealed class CausalLM : nn.Module
     {
         using var scope = NewDisposeScope();
         long b = embeddings.shape[0], t = embeddings.shape[1];
-        var ownLayout = layout ?? AttentionLayout.Causal(b, t, cache?.Length ?? 0, embeddings.device);
+        var ownLayout = layout?.On(embeddings.device) ?? AttentionLayout.Causal(b, t, cache?.Length ?? 0, embeddings.device);
         var (cos, sin) = _rope.Angles(ownLayout.Positions, embeddings.dtype);
         var x = embeddings;
         bool recompute = GradientCheckpointing && cache is null && is_grad_enabled();
@@ -79,7 +93,7 @@ public sealed class CausalLM : nn.Module
         cache?.Advance((int)t);
         var hidden = _model.Norm.forward(x);
         var logits = computeLogits ? Logits(hidden) : null;
-        if (layout is null) ownLayout.Dispose();
+        if (!ReferenceEquals(ownLayout, layout)) ownLayout.Dispose();
         return new ModelOutput(hidden.MoveToOuterDisposeScope(), logits?.MoveToOuterDisposeScope());
     }
 

@@ -15,7 +15,8 @@ public static class ModelFolder
     public static readonly string[] TokenizerFiles =
         ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"];
 
-    public static CausalLM Load(string modelDir, ScalarType? dtype = null)
+    /// <param name="device">Where the model runs (default: the CPU); the weights are read on the CPU and moved there.</param>
+    public static CausalLM Load(string modelDir, ScalarType? dtype = null, Device? device = null)
     {
         var config = ModelConfig.Load(modelDir);
         var weights = SafetensorsCheckpoint.Load(modelDir);
@@ -28,6 +29,7 @@ public static class ModelFolder
                 var unexpected = unused.Where(n => !IsKnownExtra(n, config)).ToList();
                 if (unexpected.Count > 0)
                     throw new SiftException($"weights in '{modelDir}' hold tensors this {config.Architecture} config does not use: {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}; check that config.json belongs to these weights");
+                if (device is not null) model.MoveTo(device);
                 return model;
             }
             catch

@@ -1,6 +1,7 @@
 using Sift.Native;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Sift.Models;
@@ -8,7 +9,8 @@ namespace Sift.Models;
 /// <summary>RMSNorm as in Llama: normalize in fp32, cast back, then scale (weight * x.to(dtype)); bf16 on CPU in one pass (<see cref="Bf16RmsNorm"/>).</summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly Parameter _weight;
+    // The name lets TorchSharp's to(device) put the moved parameter back in this field.
+    [ComponentName(Name = "weight")] private Parameter _weight;
     private readonly double _eps;
 
     public RmsNorm(int dim, double eps, ScalarType dtype) : base(nameof(RmsNorm))

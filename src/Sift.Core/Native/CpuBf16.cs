@@ -12,10 +12,10 @@ public static class CpuBf16
     /// <summary>The warning to show when bfloat16 compute is asked for, or null when the CPU has it (or cannot be read).</summary>
     public static string? Warning { get; } = Read("/proc/cpuinfo");
 
-    /// <summary>Says the warning (prefixed "warning: ") when <paramref name="dtype"/> is bfloat16 and this CPU lacks it.</summary>
-    public static void WarnIfEmulated(TorchSharp.torch.ScalarType dtype, Action<string>? say)
+    /// <summary>Says the warning (prefixed "warning: ") when <paramref name="dtype"/> is bfloat16 and this CPU lacks it, for work on the CPU (<paramref name="device"/>).</summary>
+    public static void WarnIfEmulated(TorchSharp.torch.ScalarType dtype, Action<string>? say, TorchSharp.DeviceType device = TorchSharp.DeviceType.CPU)
     {
-        if (dtype == TorchSharp.torch.ScalarType.BFloat16 && Warning is { } warning) say?.Invoke("warning: " + warning);
+        if (dtype == TorchSharp.torch.ScalarType.BFloat16 && device == TorchSharp.DeviceType.CPU && Warning is { } warning) say?.Invoke("warning: " + warning);
     }
 
     internal static string? Read(string cpuinfo)

@@ -114,10 +114,10 @@ public static class ExampleScorer
             var target = new long[block];
             positions.CopyTo(start, index, 0, count);
             gold.CopyTo(start, target, 0, count);
-            var h = hidden.index_select(0, tensor(index)).to_type(ScalarType.Float32);
-            var (nll, hit) = LogitsBuffer.PreciseCrossEntropyInPlace(logits.Logits(h), tensor(target).unsqueeze(1));
-            nll[..count].data<float>().CopyTo(tokenNll, start);
-            hit[..count].data<bool>().CopyTo(hits, start);
+            var h = hidden.index_select(0, tensor(index, device: hidden.device)).to_type(ScalarType.Float32);
+            var (nll, hit) = LogitsBuffer.PreciseCrossEntropyInPlace(logits.Logits(h), tensor(target, device: hidden.device).unsqueeze(1));
+            nll[..count].cpu().data<float>().CopyTo(tokenNll, start);
+            hit[..count].cpu().data<bool>().CopyTo(hits, start);
         }
 
         var results = new List<ExampleStats>(examples.Count);

@@ -22,6 +22,8 @@ public sealed record ScoreJobSettings
     public ScoringOptions Scoring { get; init; } = new();
     public ScalarType? DType { get; init; }
     public MethodSettings Settings { get; init; } = new();
+    /// <summary>Where the models run (null: the CPU); the values are the CPU's up to rounding.</summary>
+    public Device? Device { get; init; }
     public ShardSpec? Shard { get; init; }
     /// <summary>Output path without extension; a shard adds ".shard-I-of-N".</summary>
     public required string OutStem { get; init; }
@@ -105,8 +107,8 @@ public static class ScoreJob
                         {
                             model?.Dispose();
                             model = null;
-                            model = ModelFolder.Load(pass.ModelDir, s.DType);
-                            CpuBf16.WarnIfEmulated(model.DType, log);
+                            model = ModelFolder.Load(pass.ModelDir, s.DType, s.Device);
+                            CpuBf16.WarnIfEmulated(model.DType, log, model.Device.type);
                             loadedDir = Path.GetFullPath(pass.ModelDir);
                         }
                         RunPass(model, pass, pending, done.Count, s.Scoring, partial, context);

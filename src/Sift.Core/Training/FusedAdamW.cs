@@ -16,7 +16,8 @@ namespace Sift.Training;
 /// Elements are independent and the gradient norm is summed per fixed chunk in double, so results
 /// do not depend on the thread count. Moments have the master's dtype (fp32, or bf16 for pure bf16
 /// training, computed in fp32 and rounded once). A parameter without a gradient is stepped with a
-/// zero gradient.
+/// zero gradient. Parameters off the CPU take <see cref="FusedAdamWTwin"/>, the same step in libtorch
+/// operations (<see cref="KernelChoice"/>).
 /// </summary>
 public sealed unsafe class FusedAdamW : IDisposable
 {
@@ -47,6 +48,7 @@ public sealed unsafe class FusedAdamW : IDisposable
     /// <summary>The global L2 norm of the gradients (what torch.nn.utils.clip_grad_norm_ reports).</summary>
     public double GradientNorm()
     {
+        if (!CpuKernel) return FusedAdamWTwin.GradientNorm(_entries.Select(e => e.Model.grad));
         using var scope = NewDisposeScope();
         var views = Views();
         var sums = new double[_chunks.Count];
@@ -65,12 +67,18 @@ public sealed unsafe class FusedAdamW : IDisposable
     /// <summary>One AdamW step at learning rate <paramref name="lr"/> on the gradients times <paramref name="gradScale"/> (the clipping factor); the gradients are zero afterwards.</summary>
     public void Step(double lr, double gradScale)
     {
-        using var scope = NewDisposeScope();
-        var views = Views();
         Steps++;
         double bc1 = 1 - Math.Pow(_beta1, Steps), bc2 = 1 - Math.Pow(_beta2, Steps);
-        var k = new Coefficients((float)gradScale, (float)_beta1, (float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2),
-                                 (float)Math.Sqrt(bc2), (float)_eps, (float)(lr / bc1));
+        var k = new AdamWCoefficients((float)gradScale, (float)_beta1, (float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2),
+                                      (float)Math.Sqrt(bc2), (float)_eps, (float)(lr / bc1));
+        if (!CpuKernel)
+        {
+            for (int e = 0; e < _entries.Count; e++)
+                FusedAdamWTwin.Step(_entries[e], _moments[e].ExpAvg, _moments[e].ExpAvgSq, (float)(1 - lr * _entries[e].WeightDecay), k);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var views = Views();
         Parallel.For(0, _chunks.Count, Threads(), () => new float[4 * Chunk], (c, _, buffer) =>
         {
             var (e, start, count) = _chunks[c];
@@ -92,12 +100,12 @@ public sealed unsafe class FusedAdamW : IDisposable
         }, _ => { });
     }
 
-    private readonly record struct Coefficients(float Scale, float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float SqrtBc2, float Eps, float StepSize);
+    private bool CpuKernel => _entries.Count == 0 || KernelChoice.CpuKernel(_entries[0].Master);
 
     // torch.optim.AdamW's arithmetic in its order of operations, in fp32: p·(1−lr·wd);
     // m·β1 + (1−β1)·g; v·β2 + (1−β2)·g²; p − (lr/bc1)·m/(√v/√bc2 + ε). The vector loop and the
     // scalar tail round identically, so where chunks end does not change any element.
-    private static void Update(float* p, float* g, float* m, float* v, int n, float decay, Coefficients k)
+    private static void Update(float* p, float* g, float* m, float* v, int n, float decay, AdamWCoefficients k)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)

@@ -3,15 +3,16 @@ namespace Sift.Training;
 /// <summary>
 /// The settings a checkpoint was made with, by recipe key (optimizer.learning_rate, data.train, ...),
 /// and what may differ when a run resumes from it: the optimizer's settings and the learning-rate
-/// schedule's, which the advice after a divergence asks to change. Everything else decides which
-/// examples are seen in which order, or the model, so it must match.
+/// schedule's, which the advice after a divergence asks to change, and the device (a run may move to a
+/// GPU and back; only the rounding differs). Everything else decides which examples are seen in which
+/// order, or the model, so it must match.
 /// </summary>
 public static class ResumeSettings
 {
     public static readonly IReadOnlySet<string> Adjustable = new HashSet<string>(StringComparer.Ordinal)
     {
         "optimizer.learning_rate", "optimizer.weight_decay", "optimizer.adam_beta1", "optimizer.adam_beta2", "optimizer.adam_epsilon",
-        "optimizer.max_grad_norm", "schedule.lr_scheduler_type", "schedule.warmup_ratio", "schedule.warmup_steps",
+        "optimizer.max_grad_norm", "schedule.lr_scheduler_type", "schedule.warmup_ratio", "schedule.warmup_steps", "device",
     };
 
     /// <summary>One setting whose value differs between the checkpoint and now (null: not set on that side).</summary>
@@ -49,8 +50,8 @@ public static class ResumeSettings
         if (refused.Count > 0)
             throw new SiftException($"{checkpoint}: this checkpoint was made with different settings: {string.Join(", ", refused)}. " +
                                     "These decide which examples are seen or the model, so the run cannot continue with them: resume with the " +
-                                    "checkpoint's values, or train into a new output_dir. Only optimizer.* and the schedule's learning-rate " +
-                                    "settings (lr_scheduler_type, warmup_ratio, warmup_steps) may change on resume.");
+                                    "checkpoint's values, or train into a new output_dir. Only optimizer.*, the schedule's learning-rate " +
+                                    "settings (lr_scheduler_type, warmup_ratio, warmup_steps) and the device may change on resume.");
         return allowed;
     }
 

@@ -1,3 +1,4 @@
+using Sift.Native;
 using Sift.Tests.Scoring;
 using Sift.Tests.Training;
 using Sift.Training;
@@ -24,10 +25,12 @@ public class TensorLifetimeTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // the reviewer arms: NTP weight, mixup on detached hidden states (its own two-pass step), plain and diagnostic steps
-    public void SftMixWithDiagnosticsAndGradientCheckpointingLeavesNoTensorToTheFinalizer(bool arms)
+    [InlineData(false, false)]
+    [InlineData(true, false)] // the reviewer arms: NTP weight, mixup on detached hidden states (its own two-pass step), plain and diagnostic steps
+    [InlineData(false, true)] // every kernel's libtorch twin, as another device runs them (docs/DEVICES.md)
+    public void SftMixWithDiagnosticsAndGradientCheckpointingLeavesNoTensorToTheFinalizer(bool arms, bool twins)
     {
+        using var choice = twins ? KernelChoice.TwinsOnly() : null;
         var data = TrainerFixtures.Examples(12);
         var confident = data.Take(6).Select(e => e.Id).ToHashSet();
         using var model = TrainerFixtures.Model();
@@ -71,6 +74,15 @@ public class TensorLifetimeTests
         AssertNoneFinalized(["score", "learnability", "--base", ws.Model, "--ref", reference, .. ws.Common("learnability")]);
         AssertNoneFinalized(["generate", "--model", ws.Model, "--prompt", "Once upon a time", "--max-new-tokens", "8", "--temperature", "0.8", "--top-p", "0.9", "--top-k", "20", "--seed", "1"]);
         AssertNoneFinalized(["eval", "--model", ws.Model, "--data", ws.Data, "--max-length", $"{ScoringWorkspace.MaxLength}", "--batch-size", "4", "--out", ws.Out("eval")]);
+    }
+
+    [Fact]
+    public void Bf16ScoringAndGenerationWithTheTwinsLeaveNoTensorToTheFinalizer()
+    {
+        var ws = new ScoringWorkspace();
+        using var twins = KernelChoice.TwinsOnly();
+        AssertNoneFinalized(["score", "perplexity", "--model", ws.Model, "--dtype", "bfloat16", .. ws.Common("ppl")]);
+        AssertNoneFinalized(["generate", "--model", ws.Model, "--prompt", "Once upon a time", "--max-new-tokens", "8", "--dtype", "bfloat16"]);
     }
 
     private static void AssertNoneFinalized(string[] command)

@@ -1,4 +1,3 @@
-using Sift.Native;
 using Sift.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -188,24 +187,5 @@ public class FusedAdamWTests : IDisposable
         e = Assert.Throws<SiftException>(() => fused.Load(Path.Combine(_dir, "absent.safetensors")));
         Assert.Contains("absent.safetensors", e.Message);
         Assert.Equal(0, fused.Steps);
-    }
-
-    [Fact]
-    public unsafe void Bf16ConversionsMatchLibtorchBitForBit()
-    {
-        var special = new[] { 0f, -0f, 1f, 1.00390625f, 1.01171875f, 1.0078125f, float.Epsilon, 1e-40f, float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN, -3.3895314e38f };
-        var values = cat([tensor(special), randn(1000) * 1e3, randn(1000) * 1e-30]).contiguous();
-        var expected = values.to_type(ScalarType.BFloat16);
-        var narrowed = empty(values.shape, ScalarType.BFloat16);
-        var widened = empty(values.shape);
-        TensorMemory.Narrow((float*)TensorMemory.Pointer(values, "values"), (ushort*)TensorMemory.Pointer(narrowed, "narrowed"), (int)values.numel());
-        TensorMemory.Widen((ushort*)TensorMemory.Pointer(narrowed, "narrowed"), (float*)TensorMemory.Pointer(widened, "widened"), (int)values.numel());
-        // NaN stays NaN (libtorch's vector path writes 0xFFFF, its scalar path and Sift 0x7FC0); every other value rounds identically.
-        var nan = values.isnan();
-        Assert.True(narrowed.isnan().eq(nan).all().item<bool>());
-        var (ours, theirs) = (narrowed.to_type(ScalarType.Float32), expected.to_type(ScalarType.Float32)); // exact: bf16 ⊂ fp32
-        Assert.True(ours.eq(theirs).logical_and(ours.signbit().eq(theirs.signbit())).logical_or(nan).all().item<bool>());
-        var back = expected.to_type(ScalarType.Float32);
-        Assert.True(widened.eq(back).logical_or(widened.isnan().logical_and(back.isnan())).all().item<bool>());
     }
 }

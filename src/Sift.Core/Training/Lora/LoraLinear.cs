@@ -32,7 +32,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             double bound = 1.0 / Math.Sqrt(inFeatures);
-            _a.weight!.uniform_(-bound, bound, init);
+            // Drawn on the CPU (the generator's device) and copied, so every device starts from the same A.
+            using (var drawn = empty(_a.weight!.shape, weight.dtype)) _a.weight!.copy_(drawn.uniform_(-bound, bound, init));
             _b.weight!.fill_(Scalars.Zero); // zero_() leaves a second tensor object to the finalizer
         }
         register_module("base_layer", _base);

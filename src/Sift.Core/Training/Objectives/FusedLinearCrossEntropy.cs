@@ -18,7 +18,8 @@ public sealed record FusedLoss(Tensor Loss, float[] Nll, bool[] Correct, double 
 /// same pass (softmax − target per chunk, then dlogits·W and dlogitsᵀ·h) and kept, [R, D] and [V, D];
 /// the returned loss carries them on through autograd (<see cref="PrecomputedGradients"/>), exact
 /// because the loss is a scalar whose weights are fixed at forward time. The softmax is fp32 whatever
-/// the model dtype (a bf16 head's logits are bf16, as F.linear gives them; <see cref="Bf16SoftmaxRows"/>). Tests compare it with plain autograd through the full logits and,
+/// the model dtype (a bf16 head's logits are bf16, as F.linear gives them; <see cref="Bf16SoftmaxRows"/>, or off the CPU
+/// its twin <see cref="Bf16SoftmaxRowsTwin"/>). Tests compare it with plain autograd through the full logits and,
 /// for the mixup term, with the paper's form (mix hidden states, then the head, soft targets).
 /// <para>
 /// Results do not depend on the thread count. The one step of a chunk whose rounding could is the
@@ -81,7 +82,7 @@ public static class FusedLinearCrossEntropy
 
         public void Run(double ntpScale, MixupRows mixup, double mixScale, bool pairRowsOnly)
         {
-            bool bf16 = head.dtype == ScalarType.BFloat16 && head.device_type == TorchSharp.DeviceType.CPU;
+            bool bf16 = head.dtype == ScalarType.BFloat16;
             if (!bf16 || mixup.Count > 0) _logits = new LogitsBuffer(head, Math.Min(rows.shape[0], Math.Max(2, chunkRows)));
             if (bf16) _logits16 = empty([Math.Max(RowStableProduct.MinRows, Math.Min(rows.shape[0], 2 * chunkRows)), head.shape[0]], ScalarType.BFloat16, head.device);
             long plainRows = bf16 ? 2 * chunkRows : chunkRows;
@@ -148,8 +149,8 @@ public static class FusedLinearCrossEntropy
             }
 
             var (nll, hit) = LogitsBuffer.CrossEntropyInPlace(logits, y, grads ? ntpScale : null);
-            var nllValues = nll.data<float>().ToArray();
-            var hits = hit.data<bool>().ToArray();
+            var nllValues = nll.cpu().data<float>().ToArray();
+            var hits = hit.cpu().data<bool>().ToArray();
             for (int i = 0; i < index.Length; i++) { Nll[index[i]] = nllValues[i]; Correct[index[i]] = hits[i]; }
             double ntp = nll.to_type(ScalarType.Float64).sum().item<double>();
             if (!grads) return (ntp, mix);
@@ -177,7 +178,8 @@ public static class FusedLinearCrossEntropy
             var logits = Logits16(h);
             var nll = new float[index.Length];
             var hits = new bool[index.Length];
-            Bf16SoftmaxRows.Run(logits, y.data<long>().ToArray(), grads ? (float)ntpScale : null, nll, hits);
+            if (KernelChoice.CpuKernel(logits)) Bf16SoftmaxRows.Run(logits, y.data<long>().ToArray(), grads ? (float)ntpScale : null, nll, hits);
+            else Bf16SoftmaxRowsTwin.Run(logits, y, grads ? (float)ntpScale : null, nll, hits);
             double ntp = 0;
             for (int i = 0; i < index.Length; i++)
             {

@@ -26,6 +26,7 @@ public static class NeftuneNoise
         using var scope = NewDisposeScope();
         var noise = rand([b, t, d], ScalarType.Float32, generator: generator).mul_(Scalars.Two).sub_(Scalars.One);
         noise.mul_(tensor(scale).reshape(b, t, 1));
-        return embeddings.Plus(noise.to_type(embeddings.dtype)).MoveToOuterDisposeScope();
+        // Drawn on the CPU from the step's generator whatever the device, so every device adds the same noise.
+        return embeddings.Plus(noise.to(embeddings.dtype, embeddings.device)).MoveToOuterDisposeScope();
     }
 }

@@ -143,8 +143,9 @@ public sealed class SftMixObjective(IReadOnlySet<string> confidentIds, SftMixOpt
         {
             if (Defined(gNtp[i]) && Defined(gMix[i]))
             {
-                // In double and in a fixed order: libtorch's dot rounds differently at another thread count.
-                var (ab, aa, bb) = TensorMemory.Dots(gNtp[i].to_type(ScalarType.Float32).contiguous(), gMix[i].to_type(ScalarType.Float32).contiguous());
+                // In double and in a fixed order: libtorch's dot rounds differently at another thread count (off the CPU, the twin's order).
+                var (a, b) = (gNtp[i].to_type(ScalarType.Float32).contiguous(), gMix[i].to_type(ScalarType.Float32).contiguous());
+                var (ab, aa, bb) = KernelChoice.CpuKernel(a) ? TensorMemory.Dots(a, b) : DotsTwin.Dots(a, b);
                 (dot, nn, mm) = (dot + ab, nn + aa, mm + bb);
             }
             var total = Defined(gNtp[i]) ? (Defined(gMix[i]) ? gNtp[i].Plus(gMix[i]) : gNtp[i]) : Defined(gMix[i]) ? gMix[i] : null;

@@ -4,6 +4,7 @@ using Sift.Config;
 using Sift.Data;
 using Sift.Data.Layouts;
 using Sift.Data.Tokenization;
+using Sift.Native;
 using Sift.Training.Objectives;
 
 namespace Sift.Training.Recipes;
@@ -26,11 +27,14 @@ public sealed record SftMixSection(string Confident, string Unconfident, SftMixO
 
 /// <summary>
 /// A resolved `sift train` / `sift pretrain` recipe: every setting with its default filled in.
-/// Sections: model, data, objective, optimizer, schedule, precision, lora, eval, output, seed.
+/// Sections: model, data, objective, optimizer, schedule, precision, lora, eval, output, seed, device.
 /// </summary>
 public sealed record TrainRecipe(ModelSection Model, DataSection Data, ObjectiveSection Objective, TrainingOptions Training,
     Sift.Training.Lora.LoraConfig? Lora, string OutputDir, bool Pretrain)
 {
+    /// <summary>Where the model trains (<see cref="ComputeDevice"/>): cpu, cuda, cuda:N or mps, as the recipe records it.</summary>
+    public string Device { get; init; } = ComputeDevice.Default;
+
     private static readonly Dictionary<string, LrSchedulerType> Schedulers = new()
     {
         ["cosine"] = LrSchedulerType.Cosine, ["linear"] = LrSchedulerType.Linear, ["constant"] = LrSchedulerType.Constant,
@@ -62,13 +66,15 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
     public static readonly string[] InputPathKeys =
         ["model", "tokenizer", "model_config.path", "data.train", "data.eval", "objective.confident", "objective.unconfident"];
 
-    /// <summary>Applies the command line of `sift train` / `sift pretrain` (--model, --data, --output-dir, --limit, then each --set) to a recipe.</summary>
-    public static void ApplyCommandLine(ConfigTree tree, bool pretrain, string? model, string? data, string? outputDir, IEnumerable<string> sets, string? limit = null)
+    /// <summary>Applies the command line of `sift train` / `sift pretrain` (--model, --data, --output-dir, --limit, --device, then each --set) to a recipe.</summary>
+    public static void ApplyCommandLine(ConfigTree tree, bool pretrain, string? model, string? data, string? outputDir, IEnumerable<string> sets, string? limit = null,
+        string? device = null)
     {
         if (model != null) tree.Set(pretrain ? "tokenizer" : "model", model, "--model");
         if (data != null) tree.Set("data.train", data, "--data");
         if (outputDir != null) tree.Set("output.output_dir", outputDir, "--output-dir");
         if (limit != null) tree.Set("data.limit", limit, "--limit");
+        if (device != null) tree.Set("device", device, "--device");
         foreach (var assignment in sets) tree.Set(assignment);
     }
 
@@ -182,8 +188,11 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
                                     "would train nothing; fine-tune fully (lora.r: 0) or set objective.mixup_detach_hidden: false");
         var output = c.RequiredString("output.output_dir", "the folder for checkpoints, logs and the final model (output.output_dir or --output-dir)");
         var groupByLength = c.Bool("data.group_by_length", true);
+        string deviceSetting = c.Origin("device") switch { null => "device", "--device" => "--device", var origin => $"{origin}: device" };
+        var device = ComputeDevice.Normalize(c.String("device"), deviceSetting);
+        ComputeDevice.Resolve(device, deviceSetting); // refused here, naming where it was set, when the installed libtorch lacks it
         c.RejectUnknown();
-        return new TrainRecipe(model, data, new ObjectiveSection(kind, neftune, sftmix, groupByLength), training, lora, output, pretrain);
+        return new TrainRecipe(model, data, new ObjectiveSection(kind, neftune, sftmix, groupByLength), training, lora, output, pretrain) { Device = device };
     }
 
     /// <summary>The resolved recipe as YAML (what `sift train` prints and saves as OUT/sift_recipe.yaml).</summary>
@@ -251,6 +260,8 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         Line("logging_steps", t.LoggingSteps); Line("confidence_checkpoints", t.ConfidenceCheckpoints); Line("record_dynamics", t.RecordDynamics);
         Line("save_dtype", Model.SaveDType);
         sb.AppendLine($"seed: {t.Seed}");
+        // Only off the default, so CPU runs keep their resolved recipe and resume signature.
+        if (Device != ComputeDevice.Default) sb.AppendLine($"device: {Quote(Device)}");
         return sb.ToString();
     }
 
@@ -271,6 +282,7 @@ public sealed record TrainRecipe(ModelSection Model, DataSection Data, Objective
         parts.Add(t.Precision == Precision.Float32 ? "float32" : "bfloat16");
         if (Lora is { } l) parts.Add($"lora r {l.R}");
         parts.Add($"seed {t.Seed}");
+        if (Device != ComputeDevice.Default) parts.Add($"device {Device}");
         return string.Join(", ", parts);
     }
 

@@ -50,11 +50,13 @@ public sealed class TrainRun(TrainRecipe recipe)
         var tokenizer = ModelTokenizer.Load(tokenizerDir);
         using var model = LoadModel(tokenizer, dtype);
         tokenizer.CheckFitsModel(model.Config.VocabSize);
+        model.MoveTo(ComputeDevice.Resolve(recipe.Device, "device")); // before LoRA, whose matrices are made beside the weights
         var template = ChatTemplate.ForModel(tokenizerDir, RunTokenization.TemplateOf(recipe));
         var (train, eval) = LoadData(tokenizer, template);
         OnMessage($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
-                  $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}");
-        CpuBf16.WarnIfEmulated(dtype, OnMessage);
+                  $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}" +
+                  (recipe.Device == ComputeDevice.Default ? "" : $", on {recipe.Device}"));
+        CpuBf16.WarnIfEmulated(dtype, OnMessage, model.Device.type);
 
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
         ITrainingTarget target = recipe.Lora is { } lora
