@@ -48,7 +48,7 @@ public static class TrainRecipeKeys
 
     /// <summary>objective.name: the selected objective's own keys follow it (<see cref="Ordered"/>).</summary>
     public static readonly RecipeKey ObjectiveNameKey = new RecipeKey<string>("objective.name", ObjectiveNames, _ => ObjectiveRegistry.DefaultName,
-        "The training objective (its own keys follow it)",
+        "The training objective (its own keys follow it): " + string.Join("; ", ObjectiveRegistry.All.Select(d => $"{d.Name}, {d.Doc}")),
         r => r.Objective.Name, (r, v) => r with { Objective = r.Objective with { Name = v, Settings = ObjectiveRegistry.Get(v).InitialSettings } });
 
     public static readonly IReadOnlyList<RecipeKey> All =
