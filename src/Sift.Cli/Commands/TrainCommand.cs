@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Sift.Config;
 using Sift.Training;
+using Sift.Training.Objectives;
 using Sift.Training.Recipes;
+using Sift.Training.Recipes.Schema;
 
 namespace Sift.Cli.Commands;
 
@@ -20,8 +22,8 @@ public static class TrainCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over even if output_dir holds checkpoints of an earlier run" };
         var device = DeviceOption.Create(sets: "device");
         var command = pretrain
-            ? new Command("pretrain", "Pre-train a Llama model from a config (model_config) on plain text: packed blocks, every token trained.")
-            : new Command("train", "Fine-tune a model on instruction data (NTP, NEFTune or SFTMix objective).");
+            ? new Command("pretrain", "Pre-train a Llama model from a config (model_config) on plain text: packed blocks, every token trained.\n\n" + RecipeHelp.KeyList())
+            : new Command("train", $"Fine-tune a model on instruction data ({string.Join(", ", ObjectiveRegistry.All.Select(o => o.Name))} objective).\n\n" + RecipeHelp.KeyList());
         foreach (var o in new Option[] { model, data, limit, output, device, set, resume, overwrite }) command.Options.Add(o);
         command.Arguments.Add(recipe);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -40,16 +42,12 @@ public static class TrainCommand
     /// <summary>The data files the recipe names, checked before any work; a missing one names its key and where that was set.</summary>
     private static void RequireInputs(TrainRecipe recipe, ConfigTree tree)
     {
-        void Check(string key, string? path)
+        foreach (var key in recipe.Keys.Where(k => k.Input == InputKind.DataFile))
         {
-            if (string.IsNullOrEmpty(path)) return;
-            var origin = tree.Origin(key);
-            InputFiles.Require(path, origin == null ? key : $"{key}, set by {origin}");
+            if (key.PathIn(recipe) is not { } path) continue;
+            var origin = tree.Origin(key.Path);
+            InputFiles.Require(path, origin == null ? key.Path : $"{key.Path}, set by {origin}");
         }
-        Check("data.train", recipe.Data.Train);
-        Check("data.eval", recipe.Data.Eval);
-        Check("objective.confident", recipe.Objective.SftMix?.Confident);
-        Check("objective.unconfident", recipe.Objective.SftMix?.Unconfident);
     }
 
     private static int Run(TrainRecipe recipe, string? resume, bool overwrite)

@@ -1,12 +1,11 @@
-using System.Globalization;
 using YamlDotNet.RepresentationModel;
 
 namespace Sift.Config;
 
 /// <summary>
 /// A YAML recipe as a tree of dotted keys ("optimizer.learning_rate") to scalar strings, with where
-/// each came from (file:line, or the command-line override). Typed getters validate values and
-/// remember which keys were read, so unknown or misspelled keys are reported, not ignored.
+/// each came from (file:line, or the command-line override). It remembers which keys were read (a
+/// schema reads every key it knows and types the text), so unknown or misspelled keys are reported, not ignored.
 /// </summary>
 public sealed class ConfigTree
 {
@@ -63,52 +62,27 @@ public sealed class ConfigTree
         int eq = assignment.IndexOf('=');
         if (eq <= 0) throw new SiftException($"--set '{assignment}': expected key=value, e.g. optimizer.learning_rate=1e-4");
         var value = assignment[(eq + 1)..];
-        _values[assignment[..eq].Trim()] = (value is "null" or "~" ? null : value, "--set");
+        _values[assignment[..eq].Trim()] = (value is "null" or "~" ? null : value, SetOrigin);
     }
 
     public void Set(string key, string? value, string origin) => _values[key] = (value, origin);
 
     /// <summary>Where a key's value came from (file:line, "--set", "--data", ...), or null when it is not set.</summary>
+    /// <summary>The origin of a value given by --set KEY=VALUE.</summary>
+    public const string SetOrigin = "--set";
+
     public string? Origin(string key) => _values.TryGetValue(key, out var v) ? v.Origin : null;
 
     public bool Has(string key) => _values.ContainsKey(key) && _values[key].Value != null;
 
-    public string? String(string key, string? fallback = null)
+    /// <summary>The key's text (null when unset or YAML null), marking it read.</summary>
+    public string? String(string key)
     {
         _read.Add(key);
-        return _values.TryGetValue(key, out var v) ? v.Value ?? fallback : fallback;
+        return _values.TryGetValue(key, out var v) ? v.Value : null;
     }
 
-    public string RequiredString(string key, string hint)
-    {
-        return String(key) ?? throw new SiftException($"{key} is required: {hint}");
-    }
-
-    public double Double(string key, double fallback) => Parse(key, fallback, s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null, "a number");
-
-    public long Long(string key, long fallback) => Parse(key, fallback, s => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : null, "a whole number");
-
-    public int Int(string key, int fallback) => Parse(key, fallback, s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null, "a whole number");
-
-    public bool Bool(string key, bool fallback) => Parse(key, fallback, s => s.ToLowerInvariant() switch { "true" or "yes" or "on" => true, "false" or "no" or "off" => false, _ => (bool?)null }, "true or false");
-
-    public T Enum<T>(string key, T fallback, IReadOnlyDictionary<string, T> names) where T : struct =>
-        Parse(key, fallback, s => names.TryGetValue(s.ToLowerInvariant(), out var v) ? v : null, "one of " + string.Join(", ", names.Keys));
-
-    public IReadOnlyList<string> List(string key, IReadOnlyList<string> fallback)
-    {
-        var s = String(key);
-        return s == null ? fallback : s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    }
-
-    private T Parse<T>(string key, T fallback, Func<string, T?> parse, string expected) where T : struct
-    {
-        _read.Add(key);
-        if (!_values.TryGetValue(key, out var v) || v.Value == null) return fallback;
-        return parse(v.Value.Trim()) ?? throw new SiftException($"{v.Origin}: {key}: expected {expected}, got '{v.Value}'");
-    }
-
-    /// <summary>Fails on keys no getter asked for, suggesting the nearest known key (<see cref="KeySuggestion"/>).</summary>
+    /// <summary>Fails on keys nothing read, suggesting the nearest known key (<see cref="KeySuggestion"/>).</summary>
     public void RejectUnknown()
     {
         foreach (var (key, (_, origin)) in _values)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sift.Config;
 using Sift.Eval;
 using Sift.Training;
 using Sift.Training.Recipes;
@@ -62,11 +61,10 @@ public sealed class RunHistory
         string? trainData = null, evalData = null;
         if (File.Exists(recipePath))
         {
-            var recipe = ConfigTree.Load(recipePath);
-            objective = recipe.String("objective.name") ?? "ntp";
-            trainData = recipe.String("data.train") is { Length: > 0 } t ? Path.GetFileName(t)
-                : $"{Path.GetFileName(recipe.String("objective.confident"))} + {Path.GetFileName(recipe.String("objective.unconfident"))}";
-            evalData = recipe.String("data.eval") ?? (recipe.Double("data.eval_fraction", 0) > 0 ? $"{recipe.Double("data.eval_fraction", 0):P0} of the training data" : null);
+            var recipe = TrainRecipe.LoadResolved(recipePath);
+            objective = recipe.Objective.Name;
+            trainData = string.Join(" + ", recipe.TrainingFiles.Select(Path.GetFileName));
+            evalData = recipe.Data.Eval ?? (recipe.Data.EvalFraction > 0 ? $"{recipe.Data.EvalFraction:P0} of the training data" : null);
         }
         var evalPath = Path.Combine(run.EvalDir, EvalSummary.FileName);
         return new RunHistory(Pipeline.StageRunner.StageNameOf(Path.GetFileName(full)), full, objective, trainData, evalData, TrainingDataSummary.TryRead(run),

@@ -19,11 +19,8 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
 {
     private readonly RunFolder _run = new(outputDir);
 
-    /// <summary>Run signature: a hash of the settings and data, checked on resume for checkpoints without <see cref="TrainerState.Settings"/>.</summary>
-    public string RunSignature { get; init; } = "";
-
     /// <summary>The run's settings by recipe key, saved in checkpoints; on resume only <see cref="ResumeSettings.Adjustable"/> ones may differ.</summary>
-    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+    public ResumeSettings Settings { get; init; } = ResumeSettings.None;
 
     /// <summary>Called once a resume (if any) is accepted, before the first step: where the caller writes its run records.</summary>
     public Action? OnReady { get; init; }
@@ -67,7 +64,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
         if (resumeFrom != null)
         {
             var state = resumed = TrainerState.Read(Path.Combine(resumeFrom, CheckpointStore.StateFile));
-            var changed = ResumeSettings.Check(state, Settings, RunSignature, resumeFrom);
+            var changed = Settings.Check(state, resumeFrom);
             var weights = target.Load(resumeFrom);
             try { masters.Load(weights, resumeFrom); } finally { foreach (var w in weights.Values) w.Dispose(); }
             optimizer.Load(Path.Combine(resumeFrom, CheckpointStore.OptimizerFile));
@@ -161,8 +158,8 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
                 if (!double.IsFinite(maxAbs)) throw Diverged(done, "the weights hold non-finite values after the update (not saved as a checkpoint)", store, watch);
                 var state = new TrainerState
                 {
-                    GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch, RunSignature = RunSignature,
-                    Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen, Settings = new(Settings),
+                    GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch,
+                    Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen, Settings = new(Settings.Values),
                     StepInRange = watch.LastStepInRange, LastGoodStep = watch.LastGood, StartMaxAbsWeight = watch.StartMaxAbsWeight,
                     RecentLosses = [.. watch.RecentLosses], RecentGradNorms = [.. watch.RecentGradNorms],
                 };

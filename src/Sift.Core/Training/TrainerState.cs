@@ -13,12 +13,11 @@ public sealed record TrainerState
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
     [JsonPropertyName("total_steps")] public long TotalSteps { get; init; }
     [JsonPropertyName("steps_per_epoch")] public long StepsPerEpoch { get; init; }
-    [JsonPropertyName("run_signature")] public string RunSignature { get; init; } = "";
     [JsonPropertyName("objective")] public string Objective { get; init; } = "";
     [JsonPropertyName("last_loss")] public double LastLoss { get; init; }
     [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
 
-    /// <summary>The run's settings by recipe key, to name what differs on resume (absent in checkpoints of older versions).</summary>
+    /// <summary>The run's settings by recipe key, to name what differs on resume (<see cref="ResumeSettings"/>; absent in checkpoints of versions before it, which cannot be resumed).</summary>
     [JsonPropertyName("settings")] public Dictionary<string, string>? Settings { get; init; }
 
     /// <summary>Whether this step's loss and gradient norm were in range (see <see cref="DivergenceWatch"/>).</summary>

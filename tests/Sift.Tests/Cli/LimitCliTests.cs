@@ -41,7 +41,7 @@ public class LimitCliTests
         }
         var (trainCode, _, trainErr) = CliRunner.Run("train", "--model", model, "--data", data, "--output-dir", Path.Combine(dir, "run"), $"--limit={bad}");
         Assert.Equal(1, trainCode);
-        Assert.Contains($"error: --limit: data.limit: expected a positive whole number of examples, got '{bad}'", trainErr);
+        Assert.Contains($"error: --limit: expected a positive whole number of examples, got '{bad}'", trainErr);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Sift.Config;
 using Sift.Eval;
 using Sift.Reports;
 using Sift.Scoring;
+using Sift.Training.Recipes;
 
 namespace Sift.Tests.Reports;
 
@@ -33,7 +35,10 @@ public class RunReportTests
                 }.ToJsonString());
         }
         File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"), lines);
-        File.WriteAllText(Path.Combine(dir, "sift_recipe.yaml"), $"model: /m\ndata:\n  train: /d.jsonl\nobjective:\n  name: {objective}\n");
+        var recipe = ConfigTree.Empty();
+        TrainRecipe.ApplyCommandLine(recipe, pretrain: false, "/m", objective == "sftmix" ? null : "/d.jsonl", dir,
+            objective == "sftmix" ? ["objective.name=sftmix", "objective.confident=/c.jsonl", "objective.unconfident=/u.jsonl"] : [$"objective.name={objective}"]);
+        File.WriteAllText(Path.Combine(dir, "sift_recipe.yaml"), TrainRecipe.Bind(recipe, pretrain: false).ToYaml());
         File.WriteAllText(Path.Combine(dir, "training_data.json"), $"{{\"train_examples\": {examples}, \"train_tokens\": 5000, \"eval_examples\": 20}}");
         return dir;
     }
@@ -81,7 +86,7 @@ public class RunReportTests
         var md = File.ReadAllText(Path.Combine(root, "out", "report.md"));
         Assert.Contains("| run | objective | train data | train examples | steps | final train NTP loss | eval loss (log) | eval ppl (log) | eval token acc (log) |", md);
         Assert.Contains("| ntp-seed1 | ntp | d.jsonl | 120 | 10 | 2.0000 | 2.5000 | 12.182 | 30.0% |", md);
-        Assert.Contains("| sftmix-seed1 | sftmix | d.jsonl | 120 | 10 | 1.9000 | 2.0000 | 7.389 | 30.5% |", md);
+        Assert.Contains("| sftmix-seed1 | sftmix | c.jsonl + u.jsonl | 120 | 10 | 1.9000 | 2.0000 | 7.389 | 30.5% |", md);
         Assert.Contains("| model | loss | exact match |", md);
         Assert.Contains("| ntp-seed1 | 2.4500 | 25.0% |", md);
         Assert.Contains("| base | 3.3000 |  |", md);

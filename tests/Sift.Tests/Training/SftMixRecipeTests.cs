@@ -1,5 +1,6 @@
 using Sift.Config;
 using Sift.Training;
+using Sift.Training.Objectives;
 using Sift.Training.Recipes;
 
 namespace Sift.Tests.Training;
@@ -15,13 +16,15 @@ public class SftMixRecipeTests
         return TrainRecipe.Bind(tree, pretrain: false);
     }
 
+    private static SftMixOptions Options(TrainRecipe recipe) => Assert.IsType<SftMixSection>(recipe.Objective.Settings).Options;
+
     [Fact]
     public void DefaultsLeaveTheResolvedRecipeAndSoTheResumeSignatureAsTheyWere()
     {
         var plain = Bind();
-        Assert.Equal(1.0, plain.Objective.SftMix!.Options.NtpWeight);
-        Assert.False(plain.Objective.SftMix.Options.DetachMixupHidden);
-        // The run signature and the resume settings are made from ToYaml: the same text, the same signature.
+        Assert.Equal(1.0, Options(plain).NtpWeight);
+        Assert.False(Options(plain).DetachMixupHidden);
+        // The resume settings are the values ToYaml writes: the same text, the same settings.
         Assert.Equal(plain.ToYaml(), Bind("objective.ntp_weight=1", "objective.mixup_detach_hidden=false").ToYaml());
         Assert.DoesNotContain("ntp_weight", plain.ToYaml());
         Assert.DoesNotContain("mixup_detach_hidden", plain.ToYaml());
@@ -31,20 +34,20 @@ public class SftMixRecipeTests
     public void ArmsAreRecordedSoAResumeCannotSwitchThem()
     {
         var arm = Bind("objective.ntp_weight=0", "objective.mixup_weight=1", "objective.mixup_detach_hidden=true");
-        var options = arm.Objective.SftMix!.Options;
+        var options = Options(arm);
         Assert.Equal((0.0, 1.0, true), (options.NtpWeight, options.Mu, options.DetachMixupHidden)); // μ = 1 is accepted
-        var saved = ResumeSettings.FromYaml(arm.ToYaml());
+        var saved = ResumeSignature.Settings(arm);
         Assert.Equal("0", saved["objective.ntp_weight"]);
         Assert.Equal("true", saved["objective.mixup_detach_hidden"]);
-        var (_, refused) = ResumeSettings.Compare(saved, ResumeSettings.FromYaml(Bind("objective.mixup_weight=1").ToYaml()));
+        var (_, refused) = new ResumeSettings(ResumeSignature.Settings(Bind("objective.mixup_weight=1")), new HashSet<string>()).Compare(saved);
         Assert.Equal(["objective.mixup_detach_hidden", "objective.ntp_weight"], refused.Select(d => d.Key));
     }
 
     [Theory]
-    [InlineData("objective.ntp_weight=-0.5", "objective.ntp_weight must be finite and ≥ 0")]
+    [InlineData("objective.ntp_weight=-0.5", "--set: objective.ntp_weight: must be finite and ≥ 0, got -0.5")]
     [InlineData("objective.ntp_weight=0,objective.mixup_weight=0", "objective.ntp_weight and objective.mixup_weight are both 0")]
     [InlineData("objective.mixup_detach_hidden=true,lora.r=4", "objective.mixup_detach_hidden: true with lora.r > 0")]
-    [InlineData("objective.mixup_weight=-1", "objective.mixup_weight must be finite and ≥ 0")]
+    [InlineData("objective.mixup_weight=-1", "--set: objective.mixup_weight: must be finite and ≥ 0, got -1")]
     [InlineData("objective.neftune_noise_alpha=5", "objective.neftune_noise_alpha does not apply to objective.name: sftmix")]
     public void OutOfRangeArmsAreRefusedNamingTheKeys(string sets, string message)
     {

@@ -150,7 +150,7 @@ public class TrainCliTests
 
         (code, _, err) = CliRunner.Run("train", recipe, "--set", "optimizer.learning_rate=-1");
         Assert.Equal(1, code);
-        Assert.Contains("learning_rate must be a positive number", err);
+        Assert.Contains("--set: optimizer.learning_rate: must be finite and > 0, got -1", err);
     }
 
     [Fact]

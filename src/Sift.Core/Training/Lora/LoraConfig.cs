@@ -44,12 +44,18 @@ public sealed record LoraConfig
             catch (ArgumentException e) { throw new SiftException($"{source}: target_modules '{TargetPattern}' is not a valid regular expression ({e.Message})"); }
             return;
         }
-        if (TargetModules.Count == 0) throw new SiftException($"{source}: target_modules is empty; list projections ({string.Join(", ", LinearModules)}) or use {AllLinear}");
-        if (TargetModules.Contains(AllLinear) && TargetModules.Count > 1)
-            throw new SiftException($"{source}: target_modules mixes '{AllLinear}' with other names; use '{AllLinear}' alone or list the projections");
-        foreach (var target in TargetModules.Where(t => t != AllLinear))
-            if (!LinearModules.Any(m => target == m || target.EndsWith("." + m)))
-                throw new SiftException($"{source}: target_modules entry '{target}' is not a projection LoRA can adapt; use {string.Join(", ", LinearModules)} or {AllLinear}");
+        if (TargetModulesProblem(TargetModules) is { } problem) throw new SiftException($"{source}: {problem}");
+    }
+
+    /// <summary>What is wrong with a target_modules list ("target_modules is empty; ..."), or null when LoRA can adapt it.</summary>
+    public static string? TargetModulesProblem(IReadOnlyList<string> targets)
+    {
+        if (targets.Count == 0) return $"target_modules is empty; list projections ({string.Join(", ", LinearModules)}) or use {AllLinear}";
+        if (targets.Contains(AllLinear) && targets.Count > 1)
+            return $"target_modules mixes '{AllLinear}' with other names; use '{AllLinear}' alone or list the projections";
+        var unknown = targets.FirstOrDefault(t => t != AllLinear && !LinearModules.Any(m => t == m || t.EndsWith("." + m)));
+        return unknown == null ? null
+            : $"target_modules entry '{unknown}' is not a projection LoRA can adapt; use {string.Join(", ", LinearModules)} or {AllLinear}";
     }
 
     /// <summary>Whether the projection at <paramref name="modulePath"/> ("model.layers.0.self_attn.q_proj") is adapted.</summary>

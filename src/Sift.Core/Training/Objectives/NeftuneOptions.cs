@@ -9,11 +9,5 @@ public enum NeftuneLength
     Padded,
 }
 
-/// <summary>NEFTune: uniform noise on the input embeddings of training forward passes.</summary>
-public sealed record NeftuneOptions(double Alpha, NeftuneLength Length = NeftuneLength.PerSequence)
-{
-    public void Validate()
-    {
-        if (!(Alpha > 0) || double.IsInfinity(Alpha)) throw new SiftException($"neftune_noise_alpha must be a positive number, got {Alpha}");
-    }
-}
+/// <summary>NEFTune: uniform noise on the input embeddings of training forward passes (α's range is its recipe key's, <see cref="NextTokenDefinitions"/>).</summary>
+public sealed record NeftuneOptions(double Alpha, NeftuneLength Length = NeftuneLength.PerSequence);

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Sift.Data;
 using Sift.Data.Layouts;
@@ -17,7 +16,6 @@ namespace Sift.Training.Recipes;
 /// <summary>Everything `sift train` and `sift pretrain` do around the trainer: model, tokenizer, data, objective, outputs.</summary>
 public sealed class TrainRun(TrainRecipe recipe)
 {
-    private HashSet<string>? _confidentIds;
 
     public Action<StepReport>? OnStep { get; init; }
     public Action<string> OnMessage { get; init; } = _ => { };
@@ -52,7 +50,8 @@ public sealed class TrainRun(TrainRecipe recipe)
         tokenizer.CheckFitsModel(model.Config.VocabSize);
         model.MoveTo(ComputeDevice.Resolve(recipe.Device, "device")); // before LoRA, whose matrices are made beside the weights
         var template = ChatTemplate.ForModel(tokenizerDir, RunTokenization.TemplateOf(recipe));
-        var (train, eval) = LoadData(tokenizer, template);
+        var (files, eval) = LoadData(tokenizer, template);
+        var train = files.SelectMany(f => f).ToList();
         OnMessage($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
                   $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}" +
                   (recipe.Device == ComputeDevice.Default ? "" : $", on {recipe.Device}"));
@@ -62,11 +61,10 @@ public sealed class TrainRun(TrainRecipe recipe)
         ITrainingTarget target = recipe.Lora is { } lora
             ? new Lora.LoraTarget(Lora.LoraAdapter.Apply(model, lora, recipe.Training.Seed), tokenizerDir, exportType, run.AdapterDir, recipe.Model.Path)
             : new FullModelTarget(model, tokenizerDir, exportType);
-        var examples = ExamplesText(train);
-        var trainer = new Trainer(target, CreateObjective(), recipe.Training, outDir)
+        var objective = recipe.Objective.Definition.Create(recipe, new ObjectiveInputs(files, recipe.Objective.GroupByLength));
+        var trainer = new Trainer(target, objective, recipe.Training, outDir)
         {
-            RunSignature = Signature(examples),
-            Settings = Settings(examples),
+            Settings = ResumeSignature.Of(recipe, train),
             OnStep = OnStep,
             OnMessage = OnMessage,
             OnReady = () =>
@@ -111,7 +109,8 @@ public sealed class TrainRun(TrainRecipe recipe)
         ["bos_token_id"] = tokenizer.BosId, ["eos_token_id"] = tokenizer.EosId,
     };
 
-    private (List<TokenizedExample> Train, List<TokenizedExample> Eval) LoadData(ModelTokenizer tokenizer, ChatTemplate template)
+    /// <summary>The examples of each training file (<see cref="TrainRecipe.TrainingFiles"/>), less the held-out share, and the held-out examples.</summary>
+    private (List<List<TokenizedExample>> Files, List<TokenizedExample> Eval) LoadData(ModelTokenizer tokenizer, ChatTemplate template)
     {
         var d = recipe.Data;
         var read = new DatasetOptions { Layout = d.Layout, Columns = ColumnMapping.Parse(d.Columns), SkipInvalid = d.SkipInvalid, Limit = d.Limit };
@@ -124,63 +123,13 @@ public sealed class TrainRun(TrainRecipe recipe)
             if (set.Examples.Count == 0) throw new SiftException($"{path}: no examples are left to train on ({set.Report})");
             return set.Examples.ToList();
         }
-        List<TokenizedExample> train;
-        if (recipe.Objective.SftMix is { } mix)
-        {
-            if (d.Train.Length > 0) throw new SiftException("with objective sftmix the training data are objective.confident and objective.unconfident; remove data.train");
-            var confident = Load(mix.Confident);
-            _confidentIds = confident.Select(e => e.Id).ToHashSet();
-            train = [.. confident, .. Load(mix.Unconfident)];
-            var overlap = train.Count - train.Select(e => e.Id).Distinct().Count();
-            if (overlap > 0) throw new SiftException($"{mix.Confident} and {mix.Unconfident} share {overlap} example ids; the halves must be disjoint");
-        }
-        else train = Load(d.Train);
-        if (d.Eval != null) return (train, Load(d.Eval));
-        if (d.EvalFraction <= 0) return (train, []);
-        var held = train.Where(e => HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList();
-        return (train.Where(e => !HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList(), held);
-    }
-
-    private ITrainingObjective CreateObjective() => recipe.Objective.Kind switch
-    {
-        ObjectiveKind.Ntp or ObjectiveKind.Neftune => new NextTokenObjective(recipe.Objective.Neftune, recipe.Objective.GroupByLength),
-        _ => new SftMixObjective(_confidentIds!, recipe.Objective.SftMix!.Options),
-    };
-
-    /// <summary>
-    /// What must be identical for a checkpoint to be resumed: the recipe without its output settings, and
-    /// the exact token data. logging_steps stays in when SFTMix runs gradient diagnostics: they run on
-    /// logged steps, and a diagnostic step's update differs from a plain one in float rounding. (The
-    /// hash of checkpoints from before <see cref="Settings"/> were recorded; those name each key.)
-    /// </summary>
-    private string Signature(string examples)
-    {
-        bool loggingShapesUpdates = LoggingShapesUpdates;
-        var lines = recipe.ToYaml().Split('\n').Where(l => !l.TrimStart().StartsWith("output_dir:") && !l.TrimStart().StartsWith("save_") &&
-                                                           (loggingShapesUpdates || !l.TrimStart().StartsWith("logging_steps:")) &&
-                                                           !l.TrimStart().StartsWith("eval_steps:"));
-        var sb = new StringBuilder(string.Join('\n', lines));
-        sb.Append(examples);
-        return ContentHash.OfString(sb.ToString());
-    }
-
-    /// <summary>The same settings by key, with the token data as "data.examples" (a hash); see <see cref="ResumeSettings"/>.</summary>
-    private Dictionary<string, string> Settings(string examples)
-    {
-        var settings = ResumeSettings.FromYaml(recipe.ToYaml());
-        string[] notShapingTheRun = ["output.output_dir", "output.save_steps", "output.save_total_limit", "output.save_dtype", "eval.eval_steps"];
-        foreach (var key in notShapingTheRun) settings.Remove(key);
-        if (!LoggingShapesUpdates) settings.Remove("output.logging_steps");
-        settings["data.examples"] = ContentHash.OfString(examples);
-        return settings;
-    }
-
-    private bool LoggingShapesUpdates => recipe.Objective.SftMix is { Options.DiagnosticSteps: > 0 };
-
-    private static string ExamplesText(IReadOnlyList<TokenizedExample> train)
-    {
-        var sb = new StringBuilder();
-        foreach (var e in train) sb.Append(e.Id).Append(':').AppendJoin(',', e.Tokens).Append(':').AppendJoin("", e.Trained.Select(t => t ? '1' : '0')).Append('\n');
-        return sb.ToString();
+        var paths = recipe.TrainingFiles;
+        var files = paths.Select(Load).ToList();
+        var overlap = files.Sum(f => f.Count) - files.SelectMany(f => f).Select(e => e.Id).Distinct().Count();
+        if (overlap > 0) throw new SiftException($"{string.Join(" and ", paths)} share {overlap} example ids; the training files must be disjoint");
+        if (d.Eval != null) return (files, Load(d.Eval));
+        if (d.EvalFraction <= 0) return (files, []);
+        var held = files.SelectMany(f => f).Where(e => HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList();
+        return (files.Select(f => f.Where(e => !HeldOutSplit.IsHeldOut(e.Id, d.EvalFraction)).ToList()).ToList(), held);
     }
 }
