@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sift.Config;
+using Sift.Distributed;
 using Sift.Training;
 using Sift.Training.Objectives;
 using Sift.Training.Recipes;
@@ -53,14 +54,18 @@ public static class TrainCommand
     private static int Run(TrainRecipe recipe, string? resume, bool overwrite)
     {
         using var stop = new StopSignals();
+        // Under mpirun every rank trains its share; rank 0 alone reports (docs/DISTRIBUTED.md).
+        var world = MpiWorld.Join(Environment.GetEnvironmentVariable);
+        if (world is { Rank: > 0 }) return Follow(world, recipe, resume, overwrite, stop);
         var progress = new TrainingProgress(Console.Error, interactive: !Console.IsErrorRedirected, recipe.Training.LoggingSteps);
         // The recipe is shown only once the run starts (never before an error): its file and the key settings.
         var run = new TrainRun(recipe)
         {
-            OnStep = progress.Step, OnMessage = progress.Message,
+            OnStep = progress.Step, OnMessage = progress.Message, Parallel = world,
             OnStarted = recipeFile => progress.Message($"recipe {recipeFile}: {recipe.Summary()}"),
         };
         var result = run.Run(resume, overwrite, stop.Token);
+        world?.Finish();
         progress.Done();
         if (result.Interrupted) return stop.ExitCode;
         if (result.AlreadyComplete)
@@ -74,5 +79,13 @@ public static class TrainCommand
                           (result.Eval is { } e ? $", eval_loss {e.Loss:F4}, eval_perplexity {e.Perplexity:F3}" : "") +
                           $"; model saved to {result.ModelDir}");
         return 0;
+    }
+
+    /// <summary>A rank other than 0: trains its share silently; errors still reach the console through <see cref="CliErrors"/>.</summary>
+    private static int Follow(MpiWorld world, TrainRecipe recipe, string? resume, bool overwrite, StopSignals stop)
+    {
+        var result = new TrainRun(recipe) { Parallel = world, OnMessage = _ => { } }.Run(resume, overwrite, stop.Token);
+        world.Finish();
+        return result.Interrupted ? stop.ExitCode : 0;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Sift.Data;
 using Sift.Data.Batching;
+using Sift.Distributed;
 using Sift.IO;
 using Sift.Native;
 using TorchSharp;
@@ -22,8 +23,11 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
     /// <summary>The run's settings by recipe key, saved in checkpoints; on resume only <see cref="ResumeSettings.Adjustable"/> ones may differ.</summary>
     public ResumeSettings Settings { get; init; } = ResumeSettings.None;
 
-    /// <summary>Called once a resume (if any) is accepted, before the first step: where the caller writes its run records.</summary>
+    /// <summary>Called once a resume (if any) is accepted, before the first step: where the caller writes its run records (on the leader only).</summary>
     public Action? OnReady { get; init; }
+
+    /// <summary>The processes of a data-parallel run (docs/DISTRIBUTED.md), this one among them; null for a single process. Only rank 0 writes.</summary>
+    public IProcessGroup? Parallel { get; init; }
 
     public Action<StepReport>? OnStep { get; init; }
     public Action<string>? OnMessage { get; init; }
@@ -56,6 +60,8 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
 
         using var masters = new MasterWeights(target.Trainable, options.Precision);
         using var optimizer = new FusedAdamW(masters.OptimizerEntries(options.WeightDecay), options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
+        var sync = Parallel is null ? null : new DataParallelSync(Parallel, target.Trainable.Select(t => t.Parameter).ToList());
+        bool leader = sync?.IsLeader ?? true;
 
         var store = new CheckpointStore(_run.Dir, options.SaveTotalLimit);
         long start = 0;
@@ -72,12 +78,18 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             tokensSeen = state.TokensSeen;
             OnMessage?.Invoke($"resumed from {resumeFrom} at step {start} of {total}");
             if (changed.Count > 0) OnMessage?.Invoke($"resuming with changed settings: {string.Join(", ", changed)}");
-            ResumeHistory.Append(_run, start, resumeFrom, changed);
+            if (leader) ResumeHistory.Append(_run, start, resumeFrom, changed);
         }
-        OnReady?.Invoke();
+        if (sync != null)
+        {
+            sync.RequireSameRun(Settings.Values);
+            sync.RequireSameWeights(masters, start);
+            OnMessage?.Invoke(sync.Description);
+        }
+        if (leader) OnReady?.Invoke();
         var watch = new DivergenceWatch(resumed, MaxAbs(masters));
 
-        using var log = new TrainingLog(_run, options.RecordDynamics, start);
+        using var log = leader ? new TrainingLog(_run, options.RecordDynamics, start) : null;
         model.train();
         var clock = Stopwatch.StartNew();
         using var threads = AdaptiveThreads.Start(m => OnMessage?.Invoke(m));
@@ -94,26 +106,35 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             var batches = plan.Skip(first).Take(accumulation).Select(ix => (IReadOnlyList<TokenizedExample>)ix.Select(i => train[i]).ToList()).ToList();
 
             ulong stepSeed = unchecked((ulong)(options.Seed * 1_000_003L + step * 7_919L + 11));
-            torch.manual_seed((long)(stepSeed & long.MaxValue));
-            var generator = new Generator(stepSeed);
-            var context = new StepContext(step, batches, generator, IsLogged(step + 1), options.LoggingSteps);
             var metrics = new Dictionary<string, double>();
-            long stepTokens = 0;
+            var stepExamples = new List<ExampleLoss>();
+            long stepTokens = batches.Sum(b => b.Sum(e => (long)e.Length));
             double loss = 0;
-            foreach (var examples in batches)
+            var (mine, count) = sync?.Share(batches.Count) ?? (0, batches.Count);
+            for (int b = mine; b < mine + count; b++)
             {
                 using var scope = NewDisposeScope();
-                using var batch = options.Packing ? TokenBatch.Packed(examples, options.PackedRowLength) : TokenBatch.Padded(examples);
+                ulong seed = MicroBatchSeed(stepSeed, b);
+                torch.manual_seed((long)(seed & long.MaxValue));
+                using var generator = new Generator(seed);
+                var context = new StepContext(step, batches, generator, IsLogged(step + 1), options.LoggingSteps);
+                using var batch = options.Packing ? TokenBatch.Packed(batches[b], options.PackedRowLength) : TokenBatch.Padded(batches[b]);
                 var result = objective.Compute(model, batch, context);
                 double value = result.Loss.item<float>();
                 if (!double.IsFinite(value)) throw Diverged(step + 1, $"the loss is {value}", store, watch);
                 result.Loss.backward();
                 loss += value;
-                stepTokens += batch.Tokens;
                 foreach (var (k, v) in result.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v;
-                log.Dynamics(step + 1, epoch, result.Examples);
+                if (options.RecordDynamics) stepExamples.AddRange(result.Examples);
             }
-            generator.Dispose();
+            bool stopRequested = cancel.IsCancellationRequested;
+            if (sync != null)
+            {
+                var totals = sync.Exchange(loss, stopRequested, metrics, stepExamples, gatherRecords: IsLogged(step + 1) || options.RecordDynamics);
+                (loss, stopRequested, metrics, stepExamples) = (totals.Loss, totals.StopRequested, totals.Metrics, totals.Examples);
+                metrics["allreduce_seconds"] = totals.AllReduceSeconds;
+            }
+            log?.Dynamics(step + 1, epoch, stepExamples);
 
             double norm = optimizer.GradientNorm();
             if (!double.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store, watch);
@@ -127,7 +148,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             tokensThisRun += stepTokens;
             tokensSeen += stepTokens;
             lastLoss = loss;
-            log.Flush();
+            log?.Flush();
             double tokPerSec = tokensThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             if (IsLogged(done))
             {
@@ -136,36 +157,41 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
                 metrics["grad_norm"] = norm;
                 metrics["epoch"] = (double)done / stepsPerEpoch;
                 metrics["tokens_per_second"] = tokPerSec;
-                log.Metrics(done, metrics);
+                log?.Metrics(done, metrics);
             }
             OnStep?.Invoke(new StepReport(done, total, epoch, loss, lr, norm, tokPerSec, clock.Elapsed / stepsThisRun * (total - done)));
 
-            if (eval.Count > 0 && ((options.EvalSteps > 0 && done % options.EvalSteps == 0) || done == total))
+            if (leader && eval.Count > 0 && ((options.EvalSteps > 0 && done % options.EvalSteps == 0) || done == total))
             {
                 lastEval = Evaluator.Evaluate(model, eval, options.PerDeviceEvalBatchSize);
-                log.Metrics(done, new Dictionary<string, double>
+                log!.Metrics(done, new Dictionary<string, double>
                 {
                     ["eval_loss"] = lastEval.Loss, ["eval_perplexity"] = lastEval.Perplexity, ["eval_token_accuracy"] = lastEval.TokenAccuracy,
                 });
                 OnMessage?.Invoke($"step {done}: eval_loss {lastEval.Loss:F4}, eval_perplexity {lastEval.Perplexity:F3}, eval_token_accuracy {lastEval.TokenAccuracy:P1}");
             }
-            if (confidenceSteps.Contains(done)) SaveConfidenceSnapshot(done, masters);
+            if (leader && confidenceSteps.Contains(done)) SaveConfidenceSnapshot(done, masters);
 
-            bool stop = cancel.IsCancellationRequested && done < total;
+            bool stop = stopRequested && done < total;
             if (done == total || stop || (options.SaveSteps > 0 && done % options.SaveSteps == 0))
             {
                 double maxAbs = MaxAbs(masters);
                 if (!double.IsFinite(maxAbs)) throw Diverged(done, "the weights hold non-finite values after the update (not saved as a checkpoint)", store, watch);
-                var state = new TrainerState
+                if (sync?.RequireSameWeights(masters, done) is { } fingerprint)
+                    OnMessage?.Invoke($"step {done}: the weights of all ranks are bit-identical (xxh128 {fingerprint})");
+                if (leader)
                 {
-                    GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch,
-                    Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen, Settings = new(Settings.Values),
-                    StepInRange = watch.LastStepInRange, LastGoodStep = watch.LastGood, StartMaxAbsWeight = watch.StartMaxAbsWeight,
-                    RecentLosses = [.. watch.RecentLosses], RecentGradNorms = [.. watch.RecentGradNorms],
-                };
-                var path = store.Save(done, state, dir => SaveCheckpoint(dir, masters, optimizer), keepAlso: watch.LastGood);
+                    var state = new TrainerState
+                    {
+                        GlobalStep = done, Epoch = epoch, TotalSteps = total, StepsPerEpoch = stepsPerEpoch,
+                        Objective = objective.Name, LastLoss = loss, TokensSeen = tokensSeen, Settings = new(Settings.Values),
+                        StepInRange = watch.LastStepInRange, LastGoodStep = watch.LastGood, StartMaxAbsWeight = watch.StartMaxAbsWeight,
+                        RecentLosses = [.. watch.RecentLosses], RecentGradNorms = [.. watch.RecentGradNorms],
+                    };
+                    var path = store.Save(done, state, dir => SaveCheckpoint(dir, masters, optimizer), keepAlso: watch.LastGood);
+                    OnMessage?.Invoke($"checkpoint {path}");
+                }
                 watch.Saved(done, maxAbs);
-                OnMessage?.Invoke($"checkpoint {path}");
             }
             if (stop)
             {
@@ -181,11 +207,17 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             modelDir = _run.ModelDir;
             // A finished run's model is already exported; only a missing one is written again.
             if (alreadyComplete && Directory.Exists(modelDir)) return new TrainingResult(total, lastLoss, null, modelDir, false, AlreadyComplete: true);
-            using var weights = new NamedTensors(masters);
-            AtomicFolder.Replace(modelDir, dir => target.Export(dir, weights.Tensors, final: true));
+            if (leader) Export(modelDir, masters);
         }
         return new TrainingResult(total, lastLoss, lastEval, modelDir, interrupted, alreadyComplete);
     }
+
+    /// <summary>
+    /// The random seed of a step's micro-batch <paramref name="index"/> (NEFTune noise, SFTMix's λ, LoRA dropout):
+    /// the step's own for the first, so that a step of one micro-batch draws as it always did, and a distinct one
+    /// for each other, so that the rank that trains a micro-batch draws what a single process would.
+    /// </summary>
+    public static ulong MicroBatchSeed(ulong stepSeed, int index) => unchecked(stepSeed + (ulong)index * 0x9E3779B97F4A7C15UL);
 
     /// <summary>C evenly spaced steps ending at the last one: round(total·c/C) for c = 1..C.</summary>
     public static SortedSet<long> ConfidenceSteps(long total, int count)
@@ -197,6 +229,12 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
 
     /// <summary>torch.nn.utils.clip_grad_norm_'s factor: max_norm / (norm + 1e-6) when that is below 1; no clipping when max_norm ≤ 0.</summary>
     public static double ClipScale(double norm, double maxNorm) => maxNorm > 0 ? Math.Min(1.0, maxNorm / (norm + 1e-6)) : 1.0;
+
+    private void Export(string modelDir, MasterWeights masters)
+    {
+        using var weights = new NamedTensors(masters);
+        AtomicFolder.Replace(modelDir, dir => target.Export(dir, weights.Tensors, final: true));
+    }
 
     private void SaveCheckpoint(string dir, MasterWeights masters, FusedAdamW optimizer)
     {

@@ -1,8 +1,10 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Sift.Data;
 using Sift.Data.Layouts;
 using Sift.Data.Operations;
 using Sift.Data.Tokenization;
+using Sift.Distributed;
 using Sift.IO;
 using Sift.Models;
 using Sift.Native;
@@ -23,12 +25,25 @@ public sealed class TrainRun(TrainRecipe recipe)
     /// <summary>Called with the path of OUT/sift_recipe.yaml once the run has passed every check and starts (or resumes).</summary>
     public Action<string>? OnStarted { get; init; }
 
+    /// <summary>The processes of a data-parallel run (docs/DISTRIBUTED.md); rank 0 alone prepares and writes the output folder.</summary>
+    public IProcessGroup? Parallel { get; init; }
+
     /// <param name="resume">A checkpoint folder, "latest", or null for a fresh run.</param>
     public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
     {
         var outDir = recipe.OutputDir;
         var run = new RunFolder(outDir);
-        using var folderLock = FolderLock.Acquire(outDir);
+        bool leader = Parallel is not { Rank: > 0 };
+        using var folderLock = leader ? FolderLock.Acquire(outDir) : null;
+        var resumeFrom = leader ? PrepareOutput(run, resume, overwrite) : null;
+        if (Parallel != null) resumeFrom = Encoding.UTF8.GetString(Parallel.Broadcast(Encoding.UTF8.GetBytes(resumeFrom ?? ""))) is { Length: > 0 } chosen ? chosen : null;
+        return Train(run, resumeFrom, cancel);
+    }
+
+    /// <summary>Clears what an interrupted or overwritten run left and finds the checkpoint to resume from.</summary>
+    private string? PrepareOutput(RunFolder run, string? resume, bool overwrite)
+    {
+        var outDir = recipe.OutputDir;
         RemoveStagingLeftovers(run);
         var store = new CheckpointStore(outDir, recipe.Training.SaveTotalLimit);
         string? resumeFrom = resume switch
@@ -42,7 +57,12 @@ public sealed class TrainRun(TrainRecipe recipe)
             if (!overwrite) throw new SiftException($"{outDir} already holds a run ({existing}); pass --resume to continue it, or --overwrite to start over");
             run.RemovePreviousRun();
         }
+        return resumeFrom;
+    }
 
+    private TrainingResult Train(RunFolder run, string? resumeFrom, CancellationToken cancel)
+    {
+        var outDir = recipe.OutputDir;
         var dtype = recipe.Training.ComputeDType;
         var tokenizerDir = recipe.Model.Tokenizer ?? recipe.Model.Path!;
         var tokenizer = ModelTokenizer.Load(tokenizerDir);
@@ -67,6 +87,7 @@ public sealed class TrainRun(TrainRecipe recipe)
             Settings = ResumeSignature.Of(recipe, train),
             OnStep = OnStep,
             OnMessage = OnMessage,
+            Parallel = Parallel,
             OnReady = () =>
             {
                 // Only now: a refused resume must leave the run's recipe as it was.
