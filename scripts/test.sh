@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs the few system tools the tests compare against
-# (SentencePiece's spm_encode, gcc for llama2.c's run.c), runs `dotnet test`, and ends
+# Runs the whole test suite: installs the few system tools the tests compare against or launch
+# (SentencePiece's spm_encode, gcc for llama2.c's run.c, Open MPI's mpirun), runs `dotnet test`, and ends
 # with the plain line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 need=()
 command -v spm_encode >/dev/null || need+=(sentencepiece)
 command -v gcc >/dev/null || need+=(gcc)
+command -v mpirun >/dev/null || need+=(openmpi-bin libopenmpi-dev)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "installing ${need[*]} (Debian packages the tests compare against)"
+  echo "installing ${need[*]} (Debian packages the tests compare against or launch)"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 

@@ -26,6 +26,8 @@ public static class Program
                 return TrainingBench.Run(args[1..]);
             case "profile":
                 return ProfileBench.Run(args[1..]);
+            case "train-mpi":
+                return DataParallelBench.Run(args[1..]);
             case "sftmix":
                 return SftMixBench.Run(args[1..]);
             case "data":
@@ -39,6 +41,7 @@ public static class Program
                                         "       | sftmix [--model stories15m] [--batch B] [--length T] [--steps N]\n" +
                                         "       | train [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--steps N] [--gradient-checkpointing]\n" +
                                         "       | profile [--model stories15m|llama100m] [--dtype fp32|bf16] [--batch B] [--length T] [--repeats R] [--ops-only | --step-only]\n" +
+                                        "       | train-mpi [--model stories15m|llama100m] [--batch B] [--accumulation A] [--length T] [--steps N]   (alone, or under mpirun -np N)\n" +
                                         "       | ckpt [--batch 8] [--seq 512] [--dtype fp32|bf16]\n" +
                                         "       | score [--batch B] [--length T] [--repeats R] [--dtype fp32|bf16] [--data [ASSETS_DIR] | --data-only]\n" +
                                         "       | generate [--model DIR] [--prompts N] [--new N] [--batches 1,4,16,64]\n" +

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sift.Data;
 using Sift.Data.Layouts;
 using Sift.Data.Tokenization;
+using Sift.Distributed;
 using Sift.Eval;
 using Sift.Models;
 using Sift.Scoring;
@@ -45,6 +46,7 @@ public static class EvalCommand
         command.Subcommands.Add(Auroc());
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            MpiLaunch.RequireSingleProcess("sift eval", Environment.GetEnvironmentVariable);
             var modelDir = parse.GetValue(model)!;
             AnswerMatcher? chosen = null;
             if (parse.GetValue(generate))

@@ -25,7 +25,7 @@ public static class ModelScoreCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Examples per forward pass (does not change values)", DefaultValueFactory = _ => new ScoringOptions().BatchSize };
         var maxBatchTokens = new Option<int>("--max-batch-tokens") { Description = "Padded tokens per forward pass at most (does not change values)", DefaultValueFactory = _ => new ScoringOptions().MaxBatchTokens };
         var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the checkpoint's); log-softmax is fp32 either way" };
-        var shard = new Option<string?>("--shard") { Description = "Score shard I/N (0-based) of the examples, by a hash of the example id; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX" };
+        var shard = new Option<string?>("--shard") { Description = "Score shard I/N (0-based) of the examples, by a hash of the example id; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX, or the rank of mpirun -np N (OMPI_COMM_WORLD_RANK, PMI_RANK)" };
         var shardCount = new Option<int?>("--shard-count") { Description = "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or a Slurm array" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for tokenized-data caches" };
         var device = DeviceOption.Create();

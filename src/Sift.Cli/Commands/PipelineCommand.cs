@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Sift.Distributed;
 using Sift.Pipeline;
 
 namespace Sift.Cli.Commands;
@@ -18,6 +19,7 @@ public static class PipelineCommand
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            MpiLaunch.RequireSingleProcess("sift pipeline", Environment.GetEnvironmentVariable);
             return Run(PipelineRecipe.Load(parse.GetValue(recipe)!, parse.GetValue(runDir)), parse.GetValue(dryRun));
         }));
         return command;

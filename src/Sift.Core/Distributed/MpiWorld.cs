@@ -87,7 +87,7 @@ public sealed unsafe class MpiWorld : IProcessGroup
     }
 
     /// <summary>MPI_Finalize, once this rank has finished its work without error.</summary>
-    public void Finish() => _mpi.Finalize();
+    public void Finish() => _mpi.FinalizeMpi();
 
     private Measurement Measure()
     {

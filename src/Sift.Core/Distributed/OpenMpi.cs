@@ -91,7 +91,7 @@ internal sealed unsafe class OpenMpi
     public void Gather(byte* bytes, int count, byte* all, int* counts, int* offsets, int root) =>
         Check(_gatherv(bytes, count, _byte, all, counts, offsets, _byte, root, _world), "MPI_Gatherv");
 
-    public void Finalize() => Check(_finalize(), "MPI_Finalize");
+    public void FinalizeMpi() => Check(_finalize(), "MPI_Finalize");
 
     // Open MPI's default error handler (MPI_ERRORS_ARE_FATAL) aborts the job before a failing call
     // returns; this catches a handler someone changed through the environment.

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Sift.Distributed;
 
 namespace Sift.Scoring;
 
@@ -39,7 +40,9 @@ public sealed record ShardSpec(int Index, int Count)
     /// <summary>
     /// The shard of this process: --shard when given; else a Slurm array task
     /// (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT); else a Kubernetes
-    /// Indexed Job (JOB_COMPLETION_INDEX of <paramref name="count"/>); else null (no sharding).
+    /// Indexed Job (JOB_COMPLETION_INDEX of <paramref name="count"/>); else a rank of an MPI launch of several
+    /// processes (<see cref="MpiLaunch"/>: mpirun's OMPI_COMM_WORLD_RANK of OMPI_COMM_WORLD_SIZE, or PMI_RANK of
+    /// PMI_SIZE); else null (no sharding).
     /// </summary>
     public static ShardSpec? Resolve(string? shard, int? count, Func<string, string?> environment)
     {
@@ -65,7 +68,13 @@ public sealed record ShardSpec(int Index, int Count)
             int n = count ?? throw new SiftException("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the shard count is unknown; pass --shard-count N equal to the Job's completions");
             return Checked(EnvInt("JOB_COMPLETION_INDEX", jobIndex), n, "JOB_COMPLETION_INDEX");
         }
-        if (count != null) throw new SiftException("--shard-count needs a shard index: --shard I/N, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX");
+        if (MpiLaunch.Detect(environment) is { Size: > 1 } launch)
+        {
+            if (count != null && count != launch.Size)
+                throw new SiftException($"--shard-count {count} disagrees with the {launch.Size} processes of the MPI launch ({launch.Variables}); drop --shard-count");
+            return Checked(launch.Rank, launch.Size, launch.Variables);
+        }
+        if (count != null) throw new SiftException("--shard-count needs a shard index: --shard I/N, SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or an MPI rank");
         return null;
     }
 

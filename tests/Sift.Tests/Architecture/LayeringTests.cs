@@ -4,7 +4,7 @@ namespace Sift.Tests.Architecture;
 
 /// <summary>
 /// The layers of Sift.Core that must not reach up (docs/ARCHITECTURE.md): computing scores knows nothing of
-/// reports or the pipeline, and the low layers (IO, Native, Config) know nothing of what is built on them.
+/// reports or the pipeline, and the low layers (IO, Native, Distributed, Config) know nothing of what is built on them.
 /// </summary>
 public class LayeringTests
 {
@@ -13,6 +13,7 @@ public class LayeringTests
     [InlineData("Models", new[] { "Training", "Scoring", "Reports", "Pipeline", "Eval" })]
     [InlineData("IO", new[] { "Models", "Training", "Scoring", "Reports", "Pipeline", "Eval", "Data" })]
     [InlineData("Native", new[] { "Models", "Training", "Scoring", "Reports", "Pipeline", "Eval", "Data" })]
+    [InlineData("Distributed", new[] { "Models", "Training", "Scoring", "Reports", "Pipeline", "Eval", "Data" })]
     [InlineData("Config", new[] { "Models", "Training", "Scoring", "Reports", "Pipeline", "Eval" })]
     public void ALayerDoesNotUseTheOnesAboveIt(string layer, string[] above)
     {

@@ -34,6 +34,18 @@ public class ShardSpecTests
         Assert.Equal(new ShardSpec(1, 2), ShardSpec.Resolve("1/2", null, Env(("JOB_COMPLETION_INDEX", "0"))));
     }
 
+    /// <summary>Under mpirun -np N (or a PMI launcher) each rank scores its shard, as a Slurm array task does; one process is no shard.</summary>
+    [Fact]
+    public void ResolvesFromAnMpiLaunch()
+    {
+        Assert.Equal(new ShardSpec(1, 2), ShardSpec.Resolve(null, null, Env(("OMPI_COMM_WORLD_RANK", "1"), ("OMPI_COMM_WORLD_SIZE", "2"))));
+        Assert.Equal(new ShardSpec(3, 4), ShardSpec.Resolve(null, 4, Env(("PMI_RANK", "3"), ("PMI_SIZE", "4"))));
+        Assert.Null(ShardSpec.Resolve(null, null, Env(("OMPI_COMM_WORLD_RANK", "0"), ("OMPI_COMM_WORLD_SIZE", "1"))));
+        Assert.Equal(new ShardSpec(5, 8), ShardSpec.Resolve(null, null, Env(("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_COUNT", "8"), ("PMI_RANK", "0"), ("PMI_SIZE", "2"))));
+        Assert.Contains("--shard-count 3 disagrees with the 2 processes of the MPI launch",
+            Assert.Throws<SiftException>(() => ShardSpec.Resolve(null, 3, Env(("OMPI_COMM_WORLD_RANK", "0"), ("OMPI_COMM_WORLD_SIZE", "2")))).Message);
+    }
+
     [Theory]
     [InlineData("3/3", null, "outside 0..2")]
     [InlineData("1-4", null, "INDEX/COUNT")]
