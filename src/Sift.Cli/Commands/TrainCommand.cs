@@ -53,9 +53,9 @@ public static class TrainCommand
 
     private static int Run(TrainRecipe recipe, string? resume, bool overwrite)
     {
-        using var stop = new StopSignals();
         // Under mpirun every rank trains its share; rank 0 alone reports (docs/DISTRIBUTED.md).
         var world = MpiWorld.Join(Environment.GetEnvironmentVariable);
+        using var stop = new StopSignals(ofMpiRank: world != null);
         if (world is { Rank: > 0 }) return Follow(world, recipe, resume, overwrite, stop);
         var progress = new TrainingProgress(Console.Error, interactive: !Console.IsErrorRedirected, recipe.Training.LoggingSteps);
         // The recipe is shown only once the run starts (never before an error): its file and the key settings.
