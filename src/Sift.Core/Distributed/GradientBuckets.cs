@@ -8,7 +8,8 @@ namespace Sift.Distributed;
 /// Sums the gradients of the trained parameters over the ranks, as PyTorch's DistributedDataParallel
 /// does: flattened into fp32 buckets of up to <see cref="DefaultBucketBytes"/> (DDP's bucket_cap_mb), so
 /// a model's many small tensors cost a few calls and a large one is split; bf16 gradients are widened
-/// for the sum and rounded back once. The sum runs after the backward passes, not overlapped with them:
+/// for the sum and rounded back once. A bucket that is one run of one fp32 gradient (most of a large
+/// matrix) is summed where it lies, without the two copies. The sum runs after the backward passes, not overlapped with them:
 /// TorchSharp (0.107) exposes no per-parameter gradient hook (Tensor.register_hook,
 /// register_post_accumulate_grad_hook) to start a bucket when its gradients are ready (docs/DISTRIBUTED.md).
 /// </summary>
@@ -60,6 +61,12 @@ public sealed unsafe class GradientBuckets
         fixed (float* buffer = _buffer)
             foreach (var bucket in _buckets)
             {
+                var gradient = gradients[bucket[0].Parameter];
+                if (bucket.Length == 1 && gradient.dtype == ScalarType.Float32)
+                {
+                    group.Sum(new Span<float>((float*)TensorMemory.Pointer(gradient, "gradient all-reduce") + bucket[0].Start, bucket[0].Count));
+                    continue;
+                }
                 foreach (var s in bucket) Copy(gradients[s.Parameter], s, buffer + s.Offset, toBucket: true);
                 var filled = bucket[^1].Offset + bucket[^1].Count;
                 group.Sum(_buffer.AsSpan(0, filled));

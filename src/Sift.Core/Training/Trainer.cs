@@ -127,11 +127,11 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
                 foreach (var (k, v) in result.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v;
                 if (options.RecordDynamics) stepExamples.AddRange(result.Examples);
             }
-            bool stopRequested = cancel.IsCancellationRequested;
+            bool? agreedStop = null; // data parallel: whether any rank was asked to stop, so that all stop after the same step
             if (sync != null)
             {
-                var totals = sync.Exchange(loss, stopRequested, metrics, stepExamples, gatherRecords: IsLogged(step + 1) || options.RecordDynamics);
-                (loss, stopRequested, metrics, stepExamples) = (totals.Loss, totals.StopRequested, totals.Metrics, totals.Examples);
+                var totals = sync.Exchange(loss, cancel.IsCancellationRequested, metrics, stepExamples, gatherRecords: IsLogged(step + 1) || options.RecordDynamics);
+                (loss, agreedStop, metrics, stepExamples) = (totals.Loss, totals.StopRequested, totals.Metrics, totals.Examples);
                 metrics["allreduce_seconds"] = totals.AllReduceSeconds;
             }
             log?.Dynamics(step + 1, epoch, stepExamples);
@@ -172,7 +172,7 @@ public sealed class Trainer(ITrainingTarget target, ITrainingObjective objective
             }
             if (leader && confidenceSteps.Contains(done)) SaveConfidenceSnapshot(done, masters);
 
-            bool stop = stopRequested && done < total;
+            bool stop = (agreedStop ?? cancel.IsCancellationRequested) && done < total;
             if (done == total || stop || (options.SaveSteps > 0 && done % options.SaveSteps == 0))
             {
                 double maxAbs = MaxAbs(masters);

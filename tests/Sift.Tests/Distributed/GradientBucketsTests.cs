@@ -8,7 +8,8 @@ public class GradientBucketsTests
 {
     /// <summary>
     /// Buckets of 8 elements over a 3×5 fp32, a 7-element bf16 and a 10-element fp32 parameter (the last with no
-    /// gradient): 32 elements in four full buckets, each summed once. fp32 sums are exact float additions of the
+    /// gradient): 32 elements in four full buckets, each summed once (the first in place: it is one run of one fp32
+    /// gradient). fp32 sums are exact float additions of the
     /// other rank's values; the bf16 one is widened, summed in fp32 and rounded once (computed independently by
     /// libtorch's own casts); the missing gradient becomes the other rank's.
     /// </summary>
