@@ -59,7 +59,7 @@ public static class DataParallelBench
         catch (TimedStepsDone)
         {
             allReduce = leader && world != null
-                ? File.ReadLines(Path.Combine(outDir, TrainingLog.MetricsFile)).Skip(1).Select(l => JsonNode.Parse(l)!["allreduce_seconds"]!.GetValue<double>()).ToList()
+                ? File.ReadLines(new RunFolder(outDir).MetricsPath).Skip(1).Select(l => JsonNode.Parse(l)!["allreduce_seconds"]!.GetValue<double>()).ToList()
                 : [];
         }
         finally

@@ -91,7 +91,7 @@ public class MpiTrainingTests(ITestOutputHelper testOutput)
 
         var fingerprint = Regex.Match(File.ReadAllText(ranks + ".log"), @"step 6: the weights of all ranks are bit-identical \(xxh128 ([0-9a-f]{32})\)");
         Assert.True(fingerprint.Success, File.ReadAllText(ranks + ".log"));
-        using var model = ModelFolder.Load(Path.Combine(ranks, Trainer.FinalModelDir));
+        using var model = ModelFolder.Load(new RunFolder(ranks).ModelDir);
         Assert.Equal(fingerprint.Groups[1].Value, WeightsFingerprint.Of(model.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter))));
     }
 
@@ -121,7 +121,7 @@ public class MpiTrainingTests(ITestOutputHelper testOutput)
             if (signal == Sigkill) Assert.Contains($"exited on signal {Sigkill}", job.Output);
             else Assert.Matches(@"interrupted at step \d+; resume with --resume", job.Output);
         }
-        Assert.False(Directory.Exists(Path.Combine(output, Trainer.FinalModelDir)), "the run finished before it could be stopped");
+        Assert.False(Directory.Exists(new RunFolder(output).ModelDir), "the run finished before it could be stopped");
         var last = new CheckpointStore(output, 2).Latest()!;
 
         var (code, resumed) = SiftJobs.Run(SiftJobs.Ranks(2, Args(Files.Value.Model, Files.Value.Data, output, [.. settings, "--resume"])));
@@ -155,12 +155,12 @@ public class MpiTrainingTests(ITestOutputHelper testOutput)
     }
 
     private static List<JsonNode> Metrics(string output) =>
-        File.ReadLines(Path.Combine(output, TrainingLog.MetricsFile)).Select(l => JsonNode.Parse(l)!).Where(n => n["loss"] != null).ToList();
+        File.ReadLines(new RunFolder(output).MetricsPath).Select(l => JsonNode.Parse(l)!).Where(n => n["loss"] != null).ToList();
 
     private static List<double> Curve(string output, params string[] keys) =>
         Metrics(output).SelectMany(n => keys.Select(k => n[k]!.GetValue<double>())).ToList();
 
-    private static string ModelFile(string output) => Path.Combine(output, Trainer.FinalModelDir, "model.safetensors");
+    private static string ModelFile(string output) => Path.Combine(new RunFolder(output).ModelDir, "model.safetensors");
 
     private static void CopyFolder(string from, string to)
     {

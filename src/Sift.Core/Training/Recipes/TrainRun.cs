@@ -31,6 +31,8 @@ public sealed class TrainRun(TrainRecipe recipe)
     /// <param name="resume">A checkpoint folder, "latest", or null for a fresh run.</param>
     public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
     {
+        if (Parallel != null && recipe.Device != ComputeDevice.Default)
+            throw new SiftException($"device {recipe.Device}: training over several MPI processes runs on the CPU (gradients are summed in host memory); set device: cpu, or train in one process");
         var outDir = recipe.OutputDir;
         var run = new RunFolder(outDir);
         bool leader = Parallel is not { Rank: > 0 };
