@@ -179,7 +179,7 @@ public static class TrainRecipeKeys
 
         Training("seed", Long, _ => 42L, "Seed of the data order, initialization, dropout and every random draw", t => t.Seed, (t, v) => t with { Seed = v }),
         new RecipeKey<string>("device", Device, _ => ComputeDevice.Default,
-            $"Where the model trains: {ComputeDevice.Forms} (not cpu: a libtorch build for it; docs/DEVICES.md)",
+            "Where the model trains (a device other than cpu needs a libtorch build for it; docs/DEVICES.md)",
             r => r.Device, (r, v) => r with { Device = v }) { Write = WritePolicy.WhenNotDefault, Resume = ResumeRole.Adjustable },
     ];
 
