@@ -111,7 +111,9 @@ public class MpiTrainingTests(ITestOutputHelper testOutput)
         var output = Path.Combine(TrainerFixtures.TempDir(), "out");
         using (var job = new SiftJobs.Job(SiftJobs.Ranks(2, Args(Files.Value.Model, Files.Value.Data, output, settings))))
         {
-            Assert.True(job.WaitFor("step 3/"), job.Output);
+            var metrics = new RunFolder(output).MetricsPath;
+            Assert.True(job.WaitUntil(() => File.Exists(metrics) && File.ReadAllText(metrics).Contains("{\"step\":3,")),
+                $"{(job.Process.HasExited ? $"the job ended before step 3 was logged, exit code {job.Process.ExitCode}" : "step 3 not logged in time")}:\n{job.Output}");
             int leader = job.RankPid(0), other = job.RankPid(1);
             // Both ranks frozen first, so that the signal lands mid-run however fast the machine is.
             Assert.True(kill(leader, Sigstop) == 0 && kill(other, Sigstop) == 0);

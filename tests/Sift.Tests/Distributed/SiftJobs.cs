@@ -62,12 +62,17 @@ internal static class SiftJobs
 
         public string Output { get { lock (_output) return _output.ToString(); } }
 
-        /// <summary>Waits until the output contains <paramref name="text"/>; false if the job ended first.</summary>
-        public bool WaitFor(string text)
+        /// <summary>
+        /// Waits until <paramref name="condition"/> holds; false if the job ended first. For a point mid-run, poll a file the
+        /// job writes (its metrics.jsonl), not its output: mpirun forwards the ranks' output late, and a short job can end
+        /// before the line announcing its third step arrives.
+        /// </summary>
+        public bool WaitUntil(Func<bool> condition)
         {
             var deadline = DateTime.UtcNow + Limit;
-            while (!Output.Contains(text) && !Process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
-            return Output.Contains(text);
+            while (!condition() && !Process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            if (Process.HasExited) Process.WaitForExit(); // the output's last lines, for the caller's message
+            return condition() && !Process.HasExited;
         }
 
         /// <summary>The exit code; fails the test (after killing the job) when the job outlives <see cref="Limit"/>.</summary>
