@@ -77,7 +77,7 @@ public static class EvalCommand
                 MultipleChoicePath = mcPath,
                 ChoicePrompt = prompt,
                 ChoiceChat = parse.GetValue(choiceChat),
-            }, Console.Error.WriteLine);
+            }, JobContexts.Console());
             Print(summary, outDir);
             return 0;
         }));

@@ -25,7 +25,7 @@ public static class ModelFreeScoreCommands
                 DynamicsPath = runFolder.DynamicsPath,
                 OutStem = ScoreTableFiles.Stem(parse.GetValue(output) ?? runFolder.DynamicsScoresStem),
                 Settings = settings.Bind(parse),
-            }, ScoreCommand.Context());
+            }, JobContexts.Console());
             Console.WriteLine($"scored {result.Meta.Scored} examples over epochs {string.Join(", ", result.Epochs)} -> {result.Stem}.parquet, {result.Stem}.jsonl");
             if (result.IncompleteEpochs.Count > 0)
                 Console.WriteLine($"left out incomplete epochs {string.Join(", ", result.IncompleteEpochs)} (not every example was recorded in them)");
@@ -54,7 +54,7 @@ public static class ModelFreeScoreCommands
                 Read = read.Bind(parse),
                 OutStem = ScoreTableFiles.Stem(parse.GetValue(output)!),
                 Settings = settings.Bind(parse),
-            }, ScoreCommand.Context());
+            }, JobContexts.Console());
             Console.WriteLine($"scored {result.Meta.Scored} examples -> {result.Stem}.parquet, {result.Stem}.jsonl");
             return 0;
         }));

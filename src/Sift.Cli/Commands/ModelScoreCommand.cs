@@ -61,7 +61,7 @@ public static class ModelScoreCommand
                 Shard = ShardSpec.Resolve(parse.GetValue(shard), parse.GetValue(shardCount), Environment.GetEnvironmentVariable),
                 OutStem = ScoreTableFiles.Stem(parse.GetValue(output)!),
                 CacheDir = parse.GetValue(cacheDir),
-            }, ScoreCommand.Context());
+            }, JobContexts.Console());
             var meta = result.Meta;
             Console.WriteLine($"{(result.AlreadyDone ? "already scored" : "scored")} {meta.Scored} examples -> {result.Stem}.parquet, {result.Stem}.jsonl" +
                               (result.Resumed > 0 ? $" (resumed: {result.Resumed} rows were already done)" : ""));

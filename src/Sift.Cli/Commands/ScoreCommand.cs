@@ -22,9 +22,6 @@ public static class ScoreCommand
         return score;
     }
 
-    /// <summary>What a score job is handed: its log and progress lines go to stderr; nothing cancels it (a killed run resumes from its partial file).</summary>
-    public static JobContext Context() => new(Console.Error.WriteLine, CancellationToken.None);
-
     public static void ReportExcluded(IReadOnlyList<ExcludedExample> excluded)
     {
         if (excluded.Count == 0) return;

@@ -61,10 +61,10 @@ public static class TrainCommand
         // The recipe is shown only once the run starts (never before an error): its file and the key settings.
         var run = new TrainRun(recipe)
         {
-            OnStep = progress.Step, OnMessage = progress.Message, Parallel = world,
+            OnStep = progress.Step, Parallel = world,
             OnStarted = recipeFile => progress.Message($"recipe {recipeFile}: {recipe.Summary()}"),
         };
-        var result = run.Run(resume, overwrite, stop.Token);
+        var result = run.Run(resume, overwrite, new JobContext(progress.Message, stop.Token));
         world?.Finish();
         progress.Done();
         if (result.Interrupted) return stop.ExitCode;
@@ -84,7 +84,7 @@ public static class TrainCommand
     /// <summary>A rank other than 0: trains its share silently; errors still reach the console through <see cref="CliErrors"/>.</summary>
     private static int Follow(MpiWorld world, TrainRecipe recipe, string? resume, bool overwrite, StopSignals stop)
     {
-        var result = new TrainRun(recipe) { Parallel = world, OnMessage = _ => { } }.Run(resume, overwrite, stop.Token);
+        var result = new TrainRun(recipe) { Parallel = world }.Run(resume, overwrite, JobContext.Silent with { Cancel = stop.Token });
         world.Finish();
         return result.Interrupted ? stop.ExitCode : 0;
     }

@@ -51,8 +51,9 @@ public sealed record EvalSettings
 /// </summary>
 public static class EvalJob
 {
-    public static EvalSummary Run(EvalSettings s, Action<string> say)
+    public static EvalSummary Run(EvalSettings s, JobContext context)
     {
+        var say = context.Log;
         if (s.DataPath == null && s.IfEvalPath == null && s.MultipleChoicePath == null)
             throw new SiftException("nothing to evaluate: give --data FILE (held-out examples), --ifeval FILE, --multiple-choice FILE, or several");
         if (s.Matcher != null && s.DataPath == null) throw new SiftException("--generate compares answers with the references of --data; give --data FILE");

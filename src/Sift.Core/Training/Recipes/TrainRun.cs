@@ -18,9 +18,7 @@ namespace Sift.Training.Recipes;
 /// <summary>Everything `sift train` and `sift pretrain` do around the trainer: model, tokenizer, data, objective, outputs.</summary>
 public sealed class TrainRun(TrainRecipe recipe)
 {
-
     public Action<StepReport>? OnStep { get; init; }
-    public Action<string> OnMessage { get; init; } = _ => { };
 
     /// <summary>Called with the path of OUT/sift_recipe.yaml once the run has passed every check and starts (or resumes).</summary>
     public Action<string>? OnStarted { get; init; }
@@ -29,7 +27,8 @@ public sealed class TrainRun(TrainRecipe recipe)
     public IProcessGroup? Parallel { get; init; }
 
     /// <param name="resume">A checkpoint folder, "latest", or null for a fresh run.</param>
-    public TrainingResult Run(string? resume, bool overwrite, CancellationToken cancel)
+    /// <param name="context">Where the run's messages go, and the token that stops it at the next step (with a checkpoint).</param>
+    public TrainingResult Run(string? resume, bool overwrite, JobContext context)
     {
         if (Parallel != null && recipe.Device != ComputeDevice.Default)
             throw new SiftException($"device {recipe.Device}: training over several MPI processes runs on the CPU (gradients are summed in host memory); set device: cpu, or train in one process");
@@ -37,16 +36,16 @@ public sealed class TrainRun(TrainRecipe recipe)
         var run = new RunFolder(outDir);
         bool leader = Parallel is not { Rank: > 0 };
         using var folderLock = leader ? FolderLock.Acquire(outDir) : null;
-        var resumeFrom = leader ? PrepareOutput(run, resume, overwrite) : null;
+        var resumeFrom = leader ? PrepareOutput(run, resume, overwrite, context.Log) : null;
         if (Parallel != null) resumeFrom = Encoding.UTF8.GetString(Parallel.Broadcast(Encoding.UTF8.GetBytes(resumeFrom ?? ""))) is { Length: > 0 } chosen ? chosen : null;
-        return Train(run, resumeFrom, cancel);
+        return Train(run, resumeFrom, context);
     }
 
     /// <summary>Clears what an interrupted or overwritten run left and finds the checkpoint to resume from.</summary>
-    private string? PrepareOutput(RunFolder run, string? resume, bool overwrite)
+    private string? PrepareOutput(RunFolder run, string? resume, bool overwrite, Action<string> log)
     {
         var outDir = recipe.OutputDir;
-        RemoveStagingLeftovers(run);
+        RemoveStagingLeftovers(run, log);
         var store = new CheckpointStore(outDir, recipe.Training.SaveTotalLimit);
         string? resumeFrom = resume switch
         {
@@ -62,8 +61,9 @@ public sealed class TrainRun(TrainRecipe recipe)
         return resumeFrom;
     }
 
-    private TrainingResult Train(RunFolder run, string? resumeFrom, CancellationToken cancel)
+    private TrainingResult Train(RunFolder run, string? resumeFrom, JobContext context)
     {
+        var log = context.Log;
         var outDir = recipe.OutputDir;
         var dtype = recipe.Training.ComputeDType;
         var tokenizerDir = recipe.Model.Tokenizer ?? recipe.Model.Path!;
@@ -72,12 +72,12 @@ public sealed class TrainRun(TrainRecipe recipe)
         tokenizer.CheckFitsModel(model.Config.VocabSize);
         model.MoveTo(ComputeDevice.Resolve(recipe.Device, "device")); // before LoRA, whose matrices are made beside the weights
         var template = ChatTemplate.ForModel(tokenizerDir, RunTokenization.TemplateOf(recipe));
-        var (files, eval) = LoadData(tokenizer, template);
+        var (files, eval) = LoadData(tokenizer, template, log);
         var train = files.SelectMany(f => f).ToList();
-        OnMessage($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
+        log($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
                   $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}" +
                   (recipe.Device == ComputeDevice.Default ? "" : $", on {recipe.Device}"));
-        CpuBf16.WarnIfEmulated(dtype, OnMessage, model.Device.type);
+        CpuBf16.WarnIfEmulated(dtype, log, model.Device.type);
 
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
         ITrainingTarget target = recipe.Lora is { } lora
@@ -88,7 +88,7 @@ public sealed class TrainRun(TrainRecipe recipe)
         {
             Settings = ResumeSignature.Of(recipe, train),
             OnStep = OnStep,
-            OnMessage = OnMessage,
+            OnMessage = log,
             Parallel = Parallel,
             OnReady = () =>
             {
@@ -99,15 +99,15 @@ public sealed class TrainRun(TrainRecipe recipe)
                 OnStarted?.Invoke(run.RecipePath);
             },
         };
-        return trainer.Train(train, eval, resumeFrom, cancel);
+        return trainer.Train(train, eval, resumeFrom, context.Cancel);
     }
 
     /// <summary>Staging folders and files of a run killed while writing (e.g. during the final export).</summary>
-    private void RemoveStagingLeftovers(RunFolder run)
+    private static void RemoveStagingLeftovers(RunFolder run, Action<string> log)
     {
         var removed = run.StagingFolders
             .SelectMany(dir => StagingLeftovers.Remove(dir).Select(name => Path.Combine(dir, name))).ToList();
-        if (removed.Count > 0) OnMessage($"removed {removed.Count} staging leftover(s) of an interrupted run: {string.Join(", ", removed)}");
+        if (removed.Count > 0) log($"removed {removed.Count} staging leftover(s) of an interrupted run: {string.Join(", ", removed)}");
     }
 
     private CausalLM LoadModel(ModelTokenizer tokenizer, ScalarType dtype)
@@ -133,7 +133,7 @@ public sealed class TrainRun(TrainRecipe recipe)
     };
 
     /// <summary>The examples of each training file (<see cref="TrainRecipe.TrainingFiles"/>), less the held-out share, and the held-out examples.</summary>
-    private (List<List<TokenizedExample>> Files, List<TokenizedExample> Eval) LoadData(ModelTokenizer tokenizer, ChatTemplate template)
+    private (List<List<TokenizedExample>> Files, List<TokenizedExample> Eval) LoadData(ModelTokenizer tokenizer, ChatTemplate template, Action<string> log)
     {
         var d = recipe.Data;
         var read = new DatasetOptions { Layout = d.Layout, Columns = ColumnMapping.Parse(d.Columns), SkipInvalid = d.SkipInvalid, Limit = d.Limit };
@@ -141,8 +141,8 @@ public sealed class TrainRun(TrainRecipe recipe)
         {
             if (recipe.Pretrain) return PretrainCorpus.Build(path, read, tokenizer, template, d.Tokenization.MaxLength);
             var set = TokenizedDataset.LoadOrBuild(path, read, new ExampleTokenizer(tokenizer, template, d.Tokenization), d.CacheDir);
-            if (set.Cache.Note is { } note) OnMessage(note);
-            OnMessage($"{path}: {set.Report}" + (set.Cache.Hit ? $" (from cache {set.Cache.Path})" : ""));
+            if (set.Cache.Note is { } note) log(note);
+            log($"{path}: {set.Report}" + (set.Cache.Hit ? $" (from cache {set.Cache.Path})" : ""));
             if (set.Examples.Count == 0) throw new SiftException($"{path}: no examples are left to train on ({set.Report})");
             return set.Examples.ToList();
         }
