@@ -5,7 +5,8 @@ namespace Sift.Models;
 
 /// <summary>
 /// The LM head's forward over chunks of hidden rows, shared by the fused training loss and the scorer so
-/// that both compute a token's NLL and greedy hit alike. fp32 logits h·Wᵀ whatever the model dtype, into
+/// that both compute a token's NLL and greedy hit alike. fp32 logits h·Wᵀ whatever the model dtype (a bf16 head's
+/// own dtype for the rows of the bf16 training loss), into
 /// one buffer reused by every chunk (a fresh 64 MiB per chunk cost the training loss more in page faults than its
 /// softmax); then per row the gold logit by gather, max and argmax from one max(1), and one exp per element
 /// in place: NLL = log Σ exp(z − max) + max − z_gold. Each row's logits round alike at any thread count
@@ -18,19 +19,20 @@ public sealed class LogitsBuffer : IDisposable
 
     /// <param name="head">The LM head W [V, D].</param>
     /// <param name="rows">The most rows of a chunk.</param>
-    public LogitsBuffer(Tensor head, long rows)
+    /// <param name="dtype">The logits' dtype: fp32 (the default) whatever the head's, or the head's own (the bf16 training loss's rows).</param>
+    public LogitsBuffer(Tensor head, long rows, ScalarType dtype = ScalarType.Float32)
     {
         _head = head;
-        _buffer = empty([Math.Max(RowStableProduct.MinRows, rows), head.shape[0]], ScalarType.Float32, head.device);
+        _buffer = empty([Math.Max(RowStableProduct.MinRows, rows), head.shape[0]], dtype, head.device);
     }
 
-    /// <summary>fp32 logits [n, V] of the rows <paramref name="h"/> [n, D], in the buffer: valid until the next call.</summary>
+    /// <summary>Logits [n, V] of the rows <paramref name="h"/> [n, D], in the buffer: valid until the next call.</summary>
     public Tensor Logits(Tensor h)
     {
         long n = h.shape[0];
         if (RowStableProduct.NeedsPadding(n)) return Logits(RowStableProduct.Padded(h)).narrow(0, 0, n);
         var chunk = _buffer.narrow(0, 0, n);
-        return _head.dtype == ScalarType.Float32 ? chunk.addmm_(h, _head.t(), beta: 0) : chunk.copy_(nn.functional.linear(h, _head));
+        return _head.dtype == _buffer.dtype ? chunk.addmm_(h, _head.t(), beta: 0) : chunk.copy_(nn.functional.linear(h, _head));
     }
 
     /// <summary>

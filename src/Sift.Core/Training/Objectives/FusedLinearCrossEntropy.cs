@@ -65,8 +65,7 @@ public static class FusedLinearCrossEntropy
         /// mixup pairs; bf16 for a bf16 head's other chunks (<see cref="Bf16SoftmaxRows"/>). Made in <see cref="Run"/>,
         /// inside <see cref="Compute"/>'s dispose scope, which disposes them as it does the gradients.
         /// </summary>
-        private LogitsBuffer? _logits;
-        private Tensor? _logits16;
+        private LogitsBuffer? _logits, _logits16;
 
         public float[] Nll { get; } = new float[rows.shape[0]];
         public bool[] Correct { get; } = new bool[rows.shape[0]];
@@ -84,7 +83,7 @@ public static class FusedLinearCrossEntropy
         {
             bool bf16 = head.dtype == ScalarType.BFloat16;
             if (!bf16 || mixup.Count > 0) _logits = new LogitsBuffer(head, Math.Min(rows.shape[0], Math.Max(2, chunkRows)));
-            if (bf16) _logits16 = empty([Math.Max(RowStableProduct.MinRows, Math.Min(rows.shape[0], 2 * chunkRows)), head.shape[0]], ScalarType.BFloat16, head.device);
+            if (bf16) _logits16 = new LogitsBuffer(head, Math.Min(rows.shape[0], 2 * chunkRows), ScalarType.BFloat16);
             long plainRows = bf16 ? 2 * chunkRows : chunkRows;
             int pairsPerChunk = (int)Math.Max(1, chunkRows / 2);
             var inPair = new bool[Nll.Length];
@@ -175,7 +174,7 @@ public static class FusedLinearCrossEntropy
         /// <summary>A chunk of rows without mixup pairs through a bf16 head: bf16 logits, the loss and its gradient in one pass over them. Returns Σ NLL.</summary>
         private double Bf16Chunk(long[] index, Tensor at, Tensor h, Tensor y, double ntpScale, bool grads)
         {
-            var logits = Logits16(h);
+            var logits = _logits16!.Logits(h);
             var nll = new float[index.Length];
             var hits = new bool[index.Length];
             if (KernelChoice.CpuKernel(logits)) Bf16SoftmaxRows.Run(logits, y.data<long>().ToArray(), grads ? (float)ntpScale : null, nll, hits);
@@ -208,14 +207,6 @@ public static class FusedLinearCrossEntropy
                 first.Dispose();
             }
             HeadGradient.PlusInPlace(product.to_type(ScalarType.Float32));
-        }
-
-        /// <summary>bf16 logits h·Wᵀ for a chunk of rows of a bf16 head, into the shared bf16 buffer.</summary>
-        private Tensor Logits16(Tensor h)
-        {
-            long n = h.shape[0];
-            if (RowStableProduct.NeedsPadding(n)) return Logits16(RowStableProduct.Padded(h)).narrow(0, 0, n);
-            return _logits16!.narrow(0, 0, n).addmm_(h, head.t(), beta: 0);
         }
     }
 }
