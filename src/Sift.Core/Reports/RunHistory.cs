@@ -56,12 +56,11 @@ public sealed class RunHistory
         if (!Directory.Exists(full)) throw new SiftException($"{dir}: run folder not found");
         if (!File.Exists(run.MetricsPath))
             throw new SiftException($"{dir}: no {RunFiles.Metrics.Name}; give the output folder of `sift train` (it holds {RunFiles.Metrics.Name} and {RunFiles.Recipe.Name})");
-        var recipePath = run.RecipePath;
         string objective = "?";
         string? trainData = null, evalData = null;
-        if (File.Exists(recipePath))
+        if (File.Exists(run.RecipePath))
         {
-            var recipe = TrainRecipe.LoadResolved(recipePath);
+            var recipe = RunRecipe.Read(run);
             objective = recipe.Objective.Name;
             trainData = string.Join(" + ", recipe.TrainingFiles.Select(Path.GetFileName));
             evalData = recipe.Data.Eval ?? (recipe.Data.EvalFraction > 0 ? $"{recipe.Data.EvalFraction:P0} of the training data" : null);
