@@ -67,10 +67,10 @@ public sealed class ConfigTree
 
     public void Set(string key, string? value, string origin) => _values[key] = (value, origin);
 
-    /// <summary>Where a key's value came from (file:line, "--set", "--data", ...), or null when it is not set.</summary>
     /// <summary>The origin of a value given by --set KEY=VALUE.</summary>
     public const string SetOrigin = "--set";
 
+    /// <summary>Where a key's value came from (file:line, "--set", "--data", ...), or null when it is not set.</summary>
     public string? Origin(string key) => _values.TryGetValue(key, out var v) ? v.Origin : null;
 
     public bool Has(string key) => _values.ContainsKey(key) && _values[key].Value != null;

@@ -75,8 +75,8 @@ public sealed class TrainRun(TrainRecipe recipe)
         var (files, eval) = LoadData(tokenizer, template, log);
         var train = files.SelectMany(f => f).ToList();
         log($"{train.Count} training examples ({train.Sum(e => (long)e.TrainedCount)} trained tokens), {eval.Count} held out; " +
-                  $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}" +
-                  (recipe.Device == ComputeDevice.Default ? "" : $", on {recipe.Device}"));
+            $"model {model.Config.Architecture} {model.named_parameters().Sum(p => p.parameter.numel()) / 1e6:F2}M parameters, {dtype}" +
+            (recipe.Device == ComputeDevice.Default ? "" : $", on {recipe.Device}"));
         CpuBf16.WarnIfEmulated(dtype, log, model.Device.type);
 
         var exportType = recipe.Model.SaveDType is { } s ? DTypes.Parse(s, "output.save_dtype") ?? dtype : dtype;
