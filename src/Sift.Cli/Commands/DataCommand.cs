@@ -21,7 +21,7 @@ public static class DataCommand
 
     private static Command Convert()
     {
-        var input = new Argument<string>("IN") { Description = "Data file: .jsonl, .json, .jsonl.zst or .parquet; any supported layout." };
+        var input = new Argument<string>("IN") { Description = "Data file: .jsonl, .json, .jsonl.zst or .parquet; any supported layout." }.Input();
         var output = new Argument<string>("OUT") { Description = "Output file: .jsonl, .jsonl.zst or .parquet (messages layout)." };
         var read = new DataReadOptions(
             columns: DataReadOptions.ColumnsWithKeysHelp,
@@ -35,7 +35,7 @@ public static class DataCommand
         {
             input, output, read, maxRecordBytes,
         };
-        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
+        command.SetJob((parse, _) =>
         {
             var options = read.Bind(parse) with { MaxRecordBytes = parse.GetValue(maxRecordBytes) };
             var result = DatasetConversion.Run(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, options);
@@ -47,7 +47,7 @@ public static class DataCommand
             if (s.DuplicateContentKept > 0) Console.WriteLine($"note: {s.DuplicateContentKept} examples repeat earlier content under a different id");
             if (result.RejectsPath != null) Console.WriteLine($"rejects: {result.RejectsPath} ({result.Rejected} records)");
             return 0;
-        }));
+        }, torch: false);
         return command;
     }
 
@@ -58,7 +58,7 @@ public static class DataCommand
 
     private static Command Split()
     {
-        var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." };
+        var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." }.Input();
         var output = new Option<string>("--out") { Description = "Output folder for train.jsonl and heldout.jsonl.", Required = true };
         var fraction = new Option<double>("--heldout-fraction") { Description = "Share held out, chosen by a hash of the example id.", DefaultValueFactory = _ => 0.1 };
         var read = new DataReadOptions();
@@ -66,20 +66,20 @@ public static class DataCommand
         {
             input, output, fraction, read,
         };
-        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
+        command.SetJob((parse, _) =>
         {
             var stats = new DatasetStatistics();
             var (train, held) = DatasetFiles.Split(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, read.Bind(parse), parse.GetValue(fraction), stats);
             Console.WriteLine($"wrote {train} training and {held} held-out examples to {parse.GetValue(output)}");
             ReportSkipped(stats, parse.GetValue(input)!);
             return 0;
-        }));
+        }, torch: false);
         return command;
     }
 
     private static Command Noise()
     {
-        var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." };
+        var input = new Argument<string>("IN") { Description = "Data file (any supported layout and format)." }.Input();
         var output = new Argument<string>("OUT") { Description = "Output .jsonl (messages layout, with a \"noisy\" label per example)." };
         var fraction = new Option<double>("--fraction") { Description = "Share of examples whose final answer is replaced by another corrupted example's answer.", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Seed for choosing the examples.", DefaultValueFactory = _ => 0 };
@@ -89,12 +89,12 @@ public static class DataCommand
         {
             input, output, fraction, seed, cleanOut, read,
         };
-        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
+        command.SetJob((parse, _) =>
         {
             var (total, noisy) = DataNoise.ShuffleResponses(InputFiles.Require(parse.GetValue(input)!, "IN"), parse.GetValue(output)!, read.Bind(parse), parse.GetValue(fraction), parse.GetValue(seed), parse.GetValue(cleanOut));
             Console.WriteLine($"wrote {total} examples to {parse.GetValue(output)}, {noisy} with another example's answer (noisy: true)");
             return 0;
-        }));
+        }, torch: false);
         return command;
     }
 
@@ -104,7 +104,7 @@ public static class DataCommand
         var inputs = new Argument<string[]>("IN") { Description = "Data files; append :FORMAT:COLUMNS to one to read it differently, e.g. gsm8k.jsonl:auto:prompt=question,response=answer", Arity = ArgumentArity.OneOrMore };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records instead of stopping." };
         var command = new Command("merge", "Concatenate data files (any layouts) into one messages JSON Lines file; example ids must be unique across them.") { output, inputs, skipInvalid };
-        command.SetAction(parse => CliErrors.Run(torch: false, body: () =>
+        command.SetJob((parse, _) =>
         {
             var sources = parse.GetValue(inputs)!.Select(spec =>
             {
@@ -119,7 +119,7 @@ public static class DataCommand
             int n = DatasetFiles.Merge(sources, parse.GetValue(output)!);
             Console.WriteLine($"wrote {n} examples to {parse.GetValue(output)}");
             return 0;
-        }));
+        }, torch: false);
         return command;
     }
 }

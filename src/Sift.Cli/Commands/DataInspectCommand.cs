@@ -10,8 +10,8 @@ public static class DataInspectCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("FILE") { Description = "Data file: .jsonl, .json, .jsonl.zst or .parquet; any supported layout." };
-        var model = new Option<string>("--model") { Description = "Model folder whose tokenizer and chat template to use.", Required = true };
+        var input = new Argument<string>("FILE") { Description = "Data file: .jsonl, .json, .jsonl.zst or .parquet; any supported layout." }.Input();
+        var model = new Option<string>("--model") { Description = "Model folder whose tokenizer and chat template to use.", Required = true }.Input();
         var read = new DataReadOptions(columns: DataReadOptions.ColumnsWithKeysHelp, skipInvalid: "Skip and count invalid records instead of stopping at the first.");
         var template = new Option<string?>("--template") { Description = "Chat template name, overriding the model's (llama-2, llama-3, chatml, qwen2, qwen2.5, mistral, mistral-legacy, plain)." };
         var maxLength = new Option<int>("--max-length") { Description = "Longest example in tokens.", DefaultValueFactory = _ => new TokenizationOptions().MaxLength };
@@ -25,7 +25,7 @@ public static class DataInspectCommand
         {
             input, model, read.Format, read.Columns, template, maxLength, overLength, lastTurnOnly, trainOnPrompt, read.SkipInvalid!, read.Limit, examples, cacheDir,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             int show = parse.GetValue(examples);
             if (show < 0) throw new SiftException($"--examples must be 0 or more, got {show}.");
@@ -45,7 +45,7 @@ public static class DataInspectCommand
             if (dataset.Cache.Note != null) Console.Error.WriteLine($"note: {dataset.Cache.Note}");
             Print(dataPath, modelDir, tokenizer, dataset, show, readOptions.Limit);
             return 0;
-        }));
+        });
         return command;
     }
 

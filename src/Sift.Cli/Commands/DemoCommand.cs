@@ -57,13 +57,13 @@ public static class DemoCommand
         {
             output, train, heldout, pretrain, noise, seed,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             var dir = parse.GetValue(output)!;
             DemoData.Write(dir, parse.GetValue(train), parse.GetValue(heldout), parse.GetValue(pretrain), parse.GetValue(noise), parse.GetValue(seed));
             Console.WriteLine($"wrote {dir}: train.jsonl, heldout.jsonl, pretrain.jsonl, tokenizer/");
             return 0;
-        }));
+        });
         return command;
     }
 }

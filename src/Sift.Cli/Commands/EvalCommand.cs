@@ -15,8 +15,8 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout (e.g. RUN/model of `sift train`)", Required = true };
-        var data = new Option<string?>("--data") { Description = "Held-out data file (.jsonl, .json, .jsonl.zst, .parquet; any supported layout)" };
+        var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout (e.g. RUN/model of `sift train`)", Required = true }.Input();
+        var data = new Option<string?>("--data") { Description = "Held-out data file (.jsonl, .json, .jsonl.zst, .parquet; any supported layout)" }.Input();
         var read = new DataReadOptions($"Record layout of --data: {DataLayoutNames.Choices}", "Field renames of --data, e.g. prompt=question,response=answer (GSM8K)",
             "Skip invalid records of --data (counted) instead of stopping at the first", DataReadOptions.LimitOfDataHelp);
         var template = new Option<string?>("--template") { Description = "Chat template name, overriding the one detected (use the training setting)" };
@@ -31,8 +31,8 @@ public static class EvalCommand
                                                                         "gsm8k-strict / gsm8k-flexible: lm-evaluation-harness's strict-match / flexible-extract; any gsm8k matcher reports both harness accuracies too)" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Longest generated answer, in tokens", DefaultValueFactory = _ => 256 };
         var stop = new Option<string[]>("--stop") { Description = "Also end an answer where this text appears (repeatable); EOS and the template's end of turn always end it" };
-        var ifeval = new Option<string?>("--ifeval") { Description = "IFEval input_data.jsonl (key, prompt, instruction_id_list, kwargs): answer each prompt and check its instructions" };
-        var multipleChoice = new Option<string?>("--multiple-choice") { Description = $"Multiple-choice questions, JSONL {MultipleChoiceQuestions.Layout}: log-likelihood accuracy acc and acc_norm as lm-evaluation-harness computes them" };
+        var ifeval = new Option<string?>("--ifeval") { Description = "IFEval input_data.jsonl (key, prompt, instruction_id_list, kwargs): answer each prompt and check its instructions" }.Input();
+        var multipleChoice = new Option<string?>("--multiple-choice") { Description = $"Multiple-choice questions, JSONL {MultipleChoiceQuestions.Layout}: log-likelihood accuracy acc and acc_norm as lm-evaluation-harness computes them" }.Input();
         var choicePrompt = new Option<string>("--choice-prompt") { Description = $"How a question is put to the model: {MultipleChoicePrompts.Names} (mmlu: the harness's MMLU prompt, choices lettered, continuations \" A\"…; cloze: \"Question: …\\nAnswer:\", continuations \" <choice text>\")", DefaultValueFactory = _ => "mmlu" };
         var choiceChat = new Option<bool>("--choice-chat") { Description = "Put each question through the chat template (user turn, generation prompt) instead of raw text; the choices then follow without a space" };
         var output = new Option<string?>("--out") { Description = "Output folder for eval.json, eval_examples.jsonl, ifeval_responses.jsonl, multiple_choice.jsonl (default: RUN/eval for RUN/model of a training run, else ./eval)" };
@@ -44,7 +44,7 @@ public static class EvalCommand
             multipleChoice, choicePrompt, choiceChat, output,
         };
         command.Subcommands.Add(Auroc());
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, context) =>
         {
             MpiLaunch.RequireSingleProcess("sift eval", Environment.GetEnvironmentVariable);
             var modelDir = parse.GetValue(model)!;
@@ -77,10 +77,10 @@ public static class EvalCommand
                 MultipleChoicePath = mcPath,
                 ChoicePrompt = prompt,
                 ChoiceChat = parse.GetValue(choiceChat),
-            }, JobContexts.Console());
+            }, context);
             Print(summary, outDir);
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -110,8 +110,8 @@ public static class EvalCommand
 
     private static Command Auroc()
     {
-        var scores = new Option<string>("--scores") { Description = "Score table (.parquet or .jsonl) from `sift score`", Required = true };
-        var labels = new Option<string>("--labels") { Description = "The data file that was scored, with a true/false label field per example (ids are matched as `sift` assigns them)", Required = true };
+        var scores = new Option<string>("--scores") { Description = "Score table (.parquet or .jsonl) from `sift score`", Required = true }.Input();
+        var labels = new Option<string>("--labels") { Description = "The data file that was scored, with a true/false label field per example (ids are matched as `sift` assigns them)", Required = true }.Input();
         var labelField = new Option<string>("--label-field") { Description = "The label field of --labels; true marks a positive (e.g. a noisy example)", DefaultValueFactory = _ => "noisy" };
         var columns = new Option<string?>("--columns") { Description = "Score columns to test, comma separated (default: every score column of the table)" };
         var format = new Option<string>("--label-format") { Description = $"Record layout of --labels: {DataLayoutNames.Choices}", DefaultValueFactory = _ => "auto" };
@@ -123,7 +123,7 @@ public static class EvalCommand
         {
             scores, labels, labelField, columns, format, renames, orientation, stratify, output,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             var tablePath = InputFiles.Require(parse.GetValue(scores)!, "--scores", "score table");
             var labelsPath = InputFiles.Require(parse.GetValue(labels)!, "--labels");
@@ -143,7 +143,7 @@ public static class EvalCommand
                                   (strata != null ? $"  {NoiseDetection.Format(r.WithinAuroc)}" : ""));
             Console.WriteLine($"wrote {path}");
             return 0;
-        }));
+        });
         return command;
     }
 }

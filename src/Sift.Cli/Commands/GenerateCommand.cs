@@ -13,7 +13,7 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout", Required = true };
+        var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout", Required = true }.Input();
         var prompt = new Option<string?>("--prompt") { Description = "Prompt text" };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "Prompt as token ids, space separated (used as given: no BOS is added)" };
         var chat = new Option<bool>("--chat") { Description = "Wrap the prompt as a user turn in the model's chat template" };
@@ -33,11 +33,11 @@ public static class GenerateCommand
         {
             model, prompt, promptIds, chat, system, template, maxNew, temperature, topK, topP, seed, stop, printIds, dtype, device,
         };
-        command.SetAction(parse => CliErrors.Run(() => Run(new Request(
+        command.SetJob((parse, _) => Run(new Request(
             parse.GetValue(model)!, parse.GetValue(prompt), parse.GetValue(promptIds), parse.GetValue(chat), parse.GetValue(system),
             parse.GetValue(template), parse.GetValue(maxNew),
             new SamplingOptions { Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) },
-            parse.GetValue(stop) ?? [], parse.GetValue(printIds), parse.GetValue(dtype), DeviceOption.Resolve(parse, device)))));
+            parse.GetValue(stop) ?? [], parse.GetValue(printIds), parse.GetValue(dtype), DeviceOption.Resolve(parse, device))));
         return command;
     }
 

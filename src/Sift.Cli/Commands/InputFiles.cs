@@ -1,11 +1,19 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Runtime.CompilerServices;
+
 namespace Sift.Cli.Commands;
 
 /// <summary>
 /// Input files checked before a command starts work, so a missing one is a one-line error naming the
-/// file and the option (or recipe key) that gave it, never a raw "Could not find file".
+/// file and the option (or recipe key) that gave it, never a raw "Could not find file". Options and
+/// arguments that name inputs are marked where they are declared (<see cref="Input{T}"/>), so a
+/// pipeline knows what a stage reads from the command's own definition.
 /// </summary>
 public static class InputFiles
 {
+    private static readonly ConditionalWeakTable<Symbol, object> Marked = new();
+
     /// <param name="source">Where the path came from: an option ("--data"), an argument ("IN") or a recipe key ("data.train").</param>
     /// <param name="what">What the file is, for the message ("data file", "score table").</param>
     public static string Require(string path, string source, string what = "data file") =>
@@ -15,4 +23,17 @@ public static class InputFiles
 
     public static string? RequireIfGiven(string? path, string source, string what = "data file") =>
         path == null ? null : Require(path, source, what);
+
+    /// <summary>Marks an option or argument whose values are files or folders the command reads.</summary>
+    public static T Input<T>(this T symbol) where T : Symbol
+    {
+        Marked.AddOrUpdate(symbol, symbol);
+        return symbol;
+    }
+
+    /// <summary>The values given to the chosen command's input options and arguments, as written.</summary>
+    public static IEnumerable<string> Named(ParseResult parse) =>
+        parse.CommandResult.Children
+            .Where(r => r switch { OptionResult o => Marked.TryGetValue(o.Option, out _), ArgumentResult a => Marked.TryGetValue(a.Argument, out _), _ => false })
+            .SelectMany(r => r.Tokens.Select(t => t.Value));
 }

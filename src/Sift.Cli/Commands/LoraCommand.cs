@@ -9,12 +9,12 @@ public static class LoraCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "Base model folder in Hugging Face layout (default: the adapter's base_model_name_or_path, when that is a local folder)" };
-        var adapter = new Option<string>("--adapter") { Description = "Adapter folder (adapter_config.json + adapter_model.safetensors)", Required = true };
+        var model = new Option<string?>("--model") { Description = "Base model folder in Hugging Face layout (default: the adapter's base_model_name_or_path, when that is a local folder)" }.Input();
+        var adapter = new Option<string>("--adapter") { Description = "Adapter folder (adapter_config.json + adapter_model.safetensors)", Required = true }.Input();
         var outDir = new Option<string>("--out") { Description = "Folder to write the merged model to", Required = true };
         var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 for the merged weights (default: the base checkpoint's)" };
         var merge = new Command("merge", "Merge a LoRA adapter into its base model (W + alpha/r · B A) and save a normal model folder.") { model, adapter, outDir, dtype };
-        merge.SetAction(parse => CliErrors.Run(() => Merge(parse.GetValue(model), parse.GetValue(adapter)!, parse.GetValue(outDir)!, parse.GetValue(dtype))));
+        merge.SetJob((parse, _) => Merge(parse.GetValue(model), parse.GetValue(adapter)!, parse.GetValue(outDir)!, parse.GetValue(dtype)));
         return new Command("lora", "Work with LoRA adapters.") { merge };
     }
 

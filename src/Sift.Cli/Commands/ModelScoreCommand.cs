@@ -14,7 +14,7 @@ public static class ModelScoreCommand
 {
     public static Command Create(IScoreMethod method)
     {
-        var data = new Option<string>("--data") { Description = "Data file (.jsonl, .json, .jsonl.zst, .parquet; any supported layout)", Required = true };
+        var data = new Option<string>("--data") { Description = "Data file (.jsonl, .json, .jsonl.zst, .parquet; any supported layout)", Required = true }.Input();
         var output = new Option<string>("--out") { Description = "Output path without extension (or ending in .parquet/.jsonl): writes OUT.parquet, OUT.jsonl, OUT.meta.json", Required = true };
         var read = new DataReadOptions($"Record layout: {DataLayoutNames.Choices}", "Field renames, e.g. prompt=question,response=answer",
             "Skip invalid records (counted in OUT.meta.json) instead of stopping at the first", DataReadOptions.DefaultLimitHelp);
@@ -34,7 +34,7 @@ public static class ModelScoreCommand
 
         var command = new Command(method.Name, method.Help) { data, output, read, maxLength, template, lastTurn, batchSize, maxBatchTokens, dtype, device, shard, shardCount, cacheDir };
         foreach (var option in modelOptions.Concat(settings.All)) command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, context) =>
         {
             var models = bindModels(parse);
             var tokenization = new TokenizationOptions { MaxLength = parse.GetValue(maxLength), LastTurnOnly = parse.GetValue(lastTurn) };
@@ -61,14 +61,14 @@ public static class ModelScoreCommand
                 Shard = ShardSpec.Resolve(parse.GetValue(shard), parse.GetValue(shardCount), Environment.GetEnvironmentVariable),
                 OutStem = ScoreTableFiles.Stem(parse.GetValue(output)!),
                 CacheDir = parse.GetValue(cacheDir),
-            }, JobContexts.Console());
+            }, context);
             var meta = result.Meta;
             Console.WriteLine($"{(result.AlreadyDone ? "already scored" : "scored")} {meta.Scored} examples -> {result.Stem}.parquet, {result.Stem}.jsonl" +
                               (result.Resumed > 0 ? $" (resumed: {result.Resumed} rows were already done)" : ""));
             ScoreCommand.ReportExcluded(meta.Excluded);
             if (meta.InvalidRecords > 0) Console.WriteLine($"skipped {meta.InvalidRecords} invalid records");
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -82,13 +82,13 @@ public static class ModelScoreCommand
         {
             case ScoreInputs.OneModel:
             {
-                var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout", Required = true };
+                var model = new Option<string>("--model") { Description = "Model folder in Hugging Face layout", Required = true }.Input();
                 return ([model], parse => [parse.GetValue(model)!], null);
             }
             case ScoreInputs.BaseAndReference:
             {
-                var baseModel = new Option<string>("--base") { Description = "Base model folder (the model to be fine-tuned)", Required = true };
-                var refModel = new Option<string>("--ref") { Description = "Reference model folder (the base fine-tuned on the whole pool)", Required = true };
+                var baseModel = new Option<string>("--base") { Description = "Base model folder (the model to be fine-tuned)", Required = true }.Input();
+                var refModel = new Option<string>("--ref") { Description = "Reference model folder (the base fine-tuned on the whole pool)", Required = true }.Input();
                 return ([baseModel, refModel], parse => [parse.GetValue(baseModel)!, parse.GetValue(refModel)!], null);
             }
             case ScoreInputs.Checkpoints:
@@ -96,8 +96,8 @@ public static class ModelScoreCommand
                 var run = new Option<string?>("--run")
                 {
                     Description = $"Training output folder: scores the checkpoints its {RunFiles.ConfidenceList.Name} lists, tokenized as the run was ({RunFiles.Recipe.Name})",
-                };
-                var checkpoints = new Option<string[]>("--checkpoints") { Description = "Checkpoint folders in training order (instead of --run)", AllowMultipleArgumentsPerToken = true };
+                }.Input();
+                var checkpoints = new Option<string[]>("--checkpoints") { Description = "Checkpoint folders in training order (instead of --run)", AllowMultipleArgumentsPerToken = true }.Input();
                 return ([run, checkpoints], parse => CheckpointList(parse.GetValue(run), parse.GetValue(checkpoints)), run);
             }
             default:

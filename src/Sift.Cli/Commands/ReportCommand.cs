@@ -8,12 +8,12 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var runs = new Argument<string[]>("RUN_DIR") { Description = "Training run folders (`sift train` outputs); runs named METHOD-seedK are grouped by METHOD", Arity = ArgumentArity.ZeroOrMore };
-        var scores = new Option<string[]>("--scores") { Description = "Score tables (.parquet or .jsonl) to plot: histograms and the data map", AllowMultipleArgumentsPerToken = true };
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "Training run folders (`sift train` outputs); runs named METHOD-seedK are grouped by METHOD", Arity = ArgumentArity.ZeroOrMore }.Input();
+        var scores = new Option<string[]>("--scores") { Description = "Score tables (.parquet or .jsonl) to plot: histograms and the data map", AllowMultipleArgumentsPerToken = true }.Input();
         var evals = new Option<string[]>("--evals") { Description = "`sift eval` output folders (eval.json, auroc.jsonl); RUN/eval is read without being named", AllowMultipleArgumentsPerToken = true };
         var baseline = new Option<string?>("--baseline") { Description = "Method (or run) to judge every other method against: better or worse when the difference exceeds the spread across seeds, else inconclusive" };
         var oracle = new Option<string?>("--oracle") { Description = "With --baseline: the method trained on the clean data only; each method's share of the baseline-to-oracle gap, with paired bootstrap intervals over held-out examples and seeds" };
-        var labels = new Option<string?>("--labels") { Description = "The scored data file with a true/false field per example (e.g. noisy): color the data maps by it" };
+        var labels = new Option<string?>("--labels") { Description = "The scored data file with a true/false field per example (e.g. noisy): color the data maps by it" }.Input();
         var labelField = new Option<string>("--label-field") { Description = "The label field of --labels", DefaultValueFactory = _ => "noisy" };
         var output = new Option<string>("--out") { Description = "The HTML file to write; the Markdown tables go beside it (.md) with the PNGs", DefaultValueFactory = _ => "report.html" };
         var setup = new Option<string?>("--setup") { Description = "A paragraph saying what was run (model, data, noise, what was kept), shown under the title" };
@@ -23,7 +23,7 @@ public static class ReportCommand
         {
             runs, scores, evals, baseline, oracle, labels, labelField, output, title, setup,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             var (html, markdown) = RunReport.Write(new ReportInputs
             {
@@ -39,7 +39,7 @@ public static class ReportCommand
             Console.WriteLine($"wrote {html}");
             Console.WriteLine($"wrote {markdown}");
             return 0;
-        }));
+        });
         return command;
     }
 }

@@ -35,27 +35,27 @@ public static class ScoreCommand
         var output = new Option<string>("--out") { Description = "The --out the shards were run with; reads OUT.shard-I-of-N.* and writes OUT.parquet, OUT.jsonl, OUT.meta.json", Required = true };
         var command = new Command("merge", "Merge the shard tables of a sharded `sift score` run into one table, equal to an unsharded run. " +
                                            "Every shard must have finished; missing or duplicate ids are errors.") { output };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             var result = ScoreMerge.Run(ScoreTableFiles.Stem(parse.GetValue(output)!));
             Console.WriteLine($"merged {result.Shards} shards: {result.Meta.Scored} examples -> {result.Stem}.parquet, {result.Stem}.jsonl");
             ReportExcluded(result.Meta.Excluded);
             return 0;
-        }));
+        });
         return command;
     }
 
     private static Command Plot()
     {
-        var table = new Argument<string>("TABLE") { Description = "Score table (.parquet or .jsonl)" };
+        var table = new Argument<string>("TABLE") { Description = "Score table (.parquet or .jsonl)" }.Input();
         var output = new Option<string>("--out") { Description = "Folder for the PNG files", Required = true };
         var command = new Command("plot", "PNG histograms of every score column, and the Cartography data map (confidence vs variability, colored by correctness).") { table, output };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             var path = InputFiles.Require(parse.GetValue(table)!, "TABLE", "score table");
             foreach (var file in ScorePlots.Write(ScoreTableFiles.Read(path), path, parse.GetValue(output)!)) Console.WriteLine($"wrote {file}");
             return 0;
-        }));
+        });
         return command;
     }
 }

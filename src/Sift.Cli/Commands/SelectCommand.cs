@@ -10,8 +10,8 @@ public static class SelectCommand
 {
     public static Command Create()
     {
-        var scores = new Option<string>("--scores") { Description = "Score table (.parquet or .jsonl) from `sift score`", Required = true };
-        var data = new Option<string>("--data") { Description = "The data file that was scored; subsets are written from it", Required = true };
+        var scores = new Option<string>("--scores") { Description = "Score table (.parquet or .jsonl) from `sift score`", Required = true }.Input();
+        var data = new Option<string>("--data") { Description = "The data file that was scored; subsets are written from it", Required = true }.Input();
         var output = new Option<string>("--out") { Description = "Output folder: NAME.jsonl per subset (messages layout) and manifest.json", Required = true };
         var preset = new Option<string?>("--preset") { Description = SelectionPresets.Described };
         var column = new Option<string?>("--column") { Description = "Score column to rank by" };
@@ -24,7 +24,7 @@ public static class SelectCommand
         var dropAbove = new Option<double?>("--drop-above") { Description = "Rows above this value are not eligible (IFD: 1)" };
         var dropBelow = new Option<double?>("--drop-below") { Description = "Rows below this value are not eligible" };
         var stratify = new Option<string?>("--stratify") { Description = "Apply the policy within each value of this column (of the score table or a --with table); amounts are shared in proportion to stratum sizes" };
-        var with = new Option<string[]>("--with") { Description = "Extra tables with an id column (e.g. a source column for --stratify)", AllowMultipleArgumentsPerToken = true };
+        var with = new Option<string[]>("--with") { Description = "Extra tables with an id column (e.g. a source column for --stratify)", AllowMultipleArgumentsPerToken = true }.Input();
         var names = new Option<string?>("--names") { Description = "Subset names, comma separated (default: selected; for a split confident,unconfident)" };
         var read = new DataReadOptions($"Record layout of --data: {DataLayoutNames.Choices}", "Field renames of --data, e.g. prompt=question,response=answer",
             "Skip invalid records of --data (as when it was scored)", "Read only the first N valid examples of --data, in file order (as when it was scored)");
@@ -35,7 +35,7 @@ public static class SelectCommand
         {
             scores, data, output, preset, column, random, order, topK, fraction, threshold, split, dropAbove, dropBelow, stratify, with, names, read,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetJob((parse, _) =>
         {
             var policy = new SelectionChoices
             {
@@ -60,7 +60,7 @@ public static class SelectCommand
             foreach (var note in result.Notes) Console.WriteLine($"note: {note}");
             Console.WriteLine($"manifest: {result.ManifestPath}");
             return 0;
-        }));
+        });
         return command;
     }
 }

@@ -12,11 +12,14 @@ public sealed class StopSignals : IDisposable
     private readonly CancellationTokenSource _cancel = new();
     private readonly PosixSignalRegistration[] _registrations;
     private readonly bool _ofMpiRank;
+    private readonly string _stopping;
 
     /// <param name="ofMpiRank">This process is a rank of an mpirun job: there a signal usually means mpirun is ending the job, and it kills its ranks a second later.</param>
-    public StopSignals(bool ofMpiRank = false)
+    /// <param name="stopping">What the first signal stops, for the message it prints.</param>
+    public StopSignals(bool ofMpiRank = false, string stopping = "stopping after this step; a checkpoint will be saved")
     {
         _ofMpiRank = ofMpiRank;
+        _stopping = stopping;
         _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
     }
 
@@ -31,7 +34,7 @@ public sealed class StopSignals : IDisposable
         context.Cancel = true;
         ExitCode = context.Signal == PosixSignal.SIGTERM ? 143 : 130;
         _cancel.Cancel();
-        Console.Error.WriteLine($"\n{(context.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "interrupt")}: stopping after this step; a checkpoint will be saved" +
+        Console.Error.WriteLine($"\n{(context.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "interrupt")}: {_stopping}" +
                                 (_ofMpiRank ? " if the launcher waits for it (mpirun ending its job after a rank failed, or on its own SIGTERM, does not: the job then resumes from its last periodic checkpoint)" : ""));
     }
 

@@ -13,9 +13,9 @@ public static class TrainCommand
 {
     public static Command Create(bool pretrain)
     {
-        var recipe = new Argument<string?>("RECIPE") { Description = "YAML recipe (sections model, data, objective, optimizer, schedule, precision, lora, eval, output)", Arity = ArgumentArity.ZeroOrOne };
-        var model = new Option<string?>("--model") { Description = pretrain ? "Tokenizer folder (sets tokenizer)" : "Model folder in Hugging Face layout (sets model)" };
-        var data = new Option<string?>("--data") { Description = "Training data file (sets data.train)" };
+        var recipe = new Argument<string?>("RECIPE") { Description = "YAML recipe (sections model, data, objective, optimizer, schedule, precision, lora, eval, output)", Arity = ArgumentArity.ZeroOrOne }.Input();
+        var model = new Option<string?>("--model") { Description = pretrain ? "Tokenizer folder (sets tokenizer)" : "Model folder in Hugging Face layout (sets model)" }.Input();
+        var data = new Option<string?>("--data") { Description = "Training data file (sets data.train)" }.Input();
         var limit = new Option<string?>("--limit") { Description = "Read only the first N valid examples of each data file, in file order (sets data.limit; quick trials)", HelpName = "N" };
         var output = new Option<string?>("--output-dir") { Description = "Output folder (sets output.output_dir)" };
         var set = new Option<string[]>("--set") { Description = "Override a recipe setting, e.g. --set optimizer.learning_rate=1e-4 (repeatable)" };
@@ -27,16 +27,30 @@ public static class TrainCommand
             : new Command("train", $"Fine-tune a model on instruction data ({string.Join(", ", ObjectiveRegistry.All.Select(o => o.Name))} objective).\n\n" + RecipeHelp.KeyList());
         foreach (var o in new Option[] { model, data, limit, output, device, set, resume, overwrite }) command.Options.Add(o);
         command.Arguments.Add(recipe);
-        command.SetAction(parse => CliErrors.Run(() =>
+        // The recipe as `sift train` resolves it: the file, then --model, --data, --output-dir, --limit, --device, then each --set.
+        // A pipeline plans a stage before the stages before it have run: a recipe file not there yet then gives the overrides alone.
+        ConfigTree Tree(ParseResult parse, bool planning = false)
         {
-            var tree = parse.GetValue(recipe) is { } path ? ConfigTree.Load(path) : ConfigTree.Empty();
+            var path = parse.GetValue(recipe);
+            var tree = path == null || (planning && !File.Exists(path)) ? ConfigTree.Empty() : ConfigTree.Load(path);
             TrainRecipe.ApplyCommandLine(tree, pretrain, parse.GetValue(model), parse.GetValue(data), parse.GetValue(output), parse.GetValue(set) ?? [], parse.GetValue(limit),
                 parse.GetValue(device));
+            return tree;
+        }
+        command.SetJob(new CommandJob((parse, context) =>
+        {
+            var tree = Tree(parse);
             var resolved = TrainRecipe.Bind(tree, pretrain);
             RequireInputs(resolved, tree);
             string? resumeFrom = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "latest";
-            return Run(resolved, resumeFrom, parse.GetValue(overwrite));
-        }));
+            return Run(resolved, resumeFrom, parse.GetValue(overwrite), context);
+        })
+        {
+            IndirectInputs = parse => TrainRecipe.InputPathKeys.Select(Tree(parse, planning: true).String).OfType<string>(),
+            CheckpointToResume = parse =>
+                parse.GetResult(resume) is null && !parse.GetValue(overwrite) && Tree(parse).String("output.output_dir") is { } outputDir
+                    ? new CheckpointStore(outputDir, keep: int.MaxValue).Latest() : null,
+        });
         return command;
     }
 
@@ -51,12 +65,22 @@ public static class TrainCommand
         }
     }
 
-    private static int Run(TrainRecipe recipe, string? resume, bool overwrite)
+    private static int Run(TrainRecipe recipe, string? resume, bool overwrite, JobContext context)
     {
         // Under mpirun every rank trains its share; rank 0 alone reports (docs/DISTRIBUTED.md).
         var world = MpiWorld.Join(Environment.GetEnvironmentVariable);
-        using var stop = new StopSignals(ofMpiRank: world != null);
-        if (world is { Rank: > 0 }) return Follow(world, recipe, resume, overwrite, stop);
+        // A pipeline hands its stages its own stop token (a stopped run is then its OperationCanceledException);
+        // `sift train` alone listens for the signals itself and exits with theirs.
+        using var signals = context.Cancel.CanBeCanceled ? null : new StopSignals(ofMpiRank: world != null);
+        var stop = signals?.Token ?? context.Cancel;
+        int Stopped() => signals?.ExitCode ?? throw new OperationCanceledException(stop);
+        if (world is { Rank: > 0 })
+        {
+            // Trains its share silently; errors still reach the console through CliErrors.
+            var share = new TrainRun(recipe) { Parallel = world }.Run(resume, overwrite, JobContext.Silent with { Cancel = stop });
+            world.Finish();
+            return share.Interrupted ? Stopped() : 0;
+        }
         var progress = new TrainingProgress(Console.Error, interactive: !Console.IsErrorRedirected, recipe.Training.LoggingSteps);
         // The recipe is shown only once the run starts (never before an error): its file and the key settings.
         var run = new TrainRun(recipe)
@@ -64,10 +88,10 @@ public static class TrainCommand
             OnStep = progress.Step, Parallel = world,
             OnStarted = recipeFile => progress.Message($"recipe {recipeFile}: {recipe.Summary()}"),
         };
-        var result = run.Run(resume, overwrite, new JobContext(progress.Message, stop.Token));
+        var result = run.Run(resume, overwrite, new JobContext(progress.Message, stop));
         world?.Finish();
         progress.Done();
-        if (result.Interrupted) return stop.ExitCode;
+        if (result.Interrupted) return Stopped();
         if (result.AlreadyComplete)
         {
             Console.WriteLine($"the run already finished at step {result.Steps}" +
@@ -79,13 +103,5 @@ public static class TrainCommand
                           (result.Eval is { } e ? $", eval_loss {e.Loss:F4}, eval_perplexity {e.Perplexity:F3}" : "") +
                           $"; model saved to {result.ModelDir}");
         return 0;
-    }
-
-    /// <summary>A rank other than 0: trains its share silently; errors still reach the console through <see cref="CliErrors"/>.</summary>
-    private static int Follow(MpiWorld world, TrainRecipe recipe, string? resume, bool overwrite, StopSignals stop)
-    {
-        var result = new TrainRun(recipe) { Parallel = world }.Run(resume, overwrite, JobContext.Silent with { Cancel = stop.Token });
-        world.Finish();
-        return result.Interrupted ? stop.ExitCode : 0;
     }
 }

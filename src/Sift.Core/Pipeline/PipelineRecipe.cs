@@ -6,15 +6,8 @@ namespace Sift.Pipeline;
 /// <summary>One stage of a pipeline recipe: a Sift command line whose ${...} references are resolved when it runs.</summary>
 /// <param name="Arguments">The command line, unresolved.</param>
 /// <param name="DependsOn">Stages named in ${...} references, plus those listed under depends_on.</param>
-/// <param name="Inputs">Existing files and folders outside the run folder that the arguments name, and for `train`/`pretrain` those its recipe YAML names (model, data, SFTMix halves...); their content is part of the cache key.</param>
-public sealed record PipelineStage(string Name, IReadOnlyList<string> Arguments, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Inputs)
-{
-    /// <summary>Files the command line names as inputs (the values of options such as --data, its first file-like argument, a train recipe's paths) that no stage makes and that do not exist.</summary>
-    public IReadOnlyList<string> MissingInputs { get; init; } = [];
-
-    /// <summary>Where the stage is defined: "recipe.yaml:LINE".</summary>
-    public string Source { get; init; } = "";
-}
+/// <param name="Source">Where the stage is defined: "recipe.yaml:LINE".</param>
+public sealed record PipelineStage(string Name, IReadOnlyList<string> Arguments, IReadOnlyList<string> DependsOn, string Source);
 
 /// <summary>
 /// A pipeline recipe (YAML):
@@ -107,7 +100,6 @@ public sealed class PipelineRecipe
         var names = raw.Select(r => r.Name).ToList();
         var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null) throw new SiftException($"{source}: two stages are named '{duplicate.Key}'");
-        var fullRunDir = Path.GetFullPath(runDir);
         var stages = new List<PipelineStage>();
         foreach (var (name, args, needs, where) in raw)
         {
@@ -124,46 +116,9 @@ public sealed class PipelineRecipe
                 }
             foreach (var d in needs.Where(d => !names.Contains(d)))
                 throw new SiftException($"{At(where)}: stage '{name}' depends on '{d}', which is not a stage");
-            var named = TrainStageRecipe.Load(args) is { } train ? TrainStageRecipe.InputPaths(train) : [];
-            var inputs = args.SelectMany(a => a.Split('=', 2)).Concat(named).Where(a => !a.Contains("${") && !a.StartsWith('-') && (File.Exists(a) || Directory.Exists(a)))
-                .Select(Path.GetFullPath).Where(p => !p.StartsWith(fullRunDir + Path.DirectorySeparatorChar, StringComparison.Ordinal)).Distinct().ToList();
-            var missing = NamedInputs(args).Concat(named).Where(a => !a.Contains("${") && !File.Exists(a) && !Directory.Exists(a)).Distinct().ToList();
-            stages.Add(new PipelineStage(name, args, deps.Distinct().ToList(), inputs) { MissingInputs = missing, Source = At(where) });
+            stages.Add(new PipelineStage(name, args, deps.Distinct().ToList(), At(where)));
         }
         return new PipelineRecipe { RunDir = runDir, Stages = stages };
-    }
-
-    private static readonly HashSet<string> InputOptions =
-        ["--data", "--model", "--base", "--ref", "--run", "--checkpoints", "--scores", "--labels", "--ifeval", "--adapter", "--tokenizer", "--with"];
-
-    private static readonly string[] FileExtensions = [".jsonl", ".json", ".parquet", ".zst", ".yaml", ".yml", ".txt", ".bin", ".model"];
-
-    /// <summary>
-    /// What a stage's command line names as inputs: the values of the options that take input files or
-    /// folders, and its first positional argument when that looks like a file (a data file, a recipe).
-    /// </summary>
-    private static IEnumerable<string> NamedInputs(IReadOnlyList<string> args)
-    {
-        bool positionalSeen = false;
-        for (int i = 1; i < args.Count; i++)
-        {
-            if (InputOptions.Contains(args[i]))
-            {
-                bool many = args[i] is "--checkpoints" or "--with";
-                while (i + 1 < args.Count && !args[i + 1].StartsWith('-'))
-                {
-                    yield return args[++i];
-                    if (!many) break;
-                }
-                continue;
-            }
-            if (args[i].StartsWith('-')) { i++; continue; } // another option and its value
-            if (!positionalSeen && !args[i].Contains('=') && FileExtensions.Any(e => args[i].EndsWith(e, StringComparison.OrdinalIgnoreCase)))
-            {
-                positionalSeen = true;
-                yield return args[i];
-            }
-        }
     }
 
     /// <summary>The command line with ${out}, ${STAGE} and ${PREFIX*} replaced by output folders.</summary>

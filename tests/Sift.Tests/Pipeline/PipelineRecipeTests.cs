@@ -1,3 +1,4 @@
+using Sift.Cli.Commands;
 using Sift.Pipeline;
 
 namespace Sift.Tests.Pipeline;
@@ -174,7 +175,58 @@ public class PipelineRecipeTests
               prep:
                 command: [data, split, "{{eval}}", --out, "${out}"]
             """;
-        var inputs = PipelineRecipe.Parse(pipeline, "pipeline.yaml").Stages.Single(s => s.Name == "mix").Inputs;
-        Assert.Equal(new[] { recipe, stageModel, eval, confident, unconfident }.Order(), inputs.Order());
+        var stages = PipelineStages.Plan(PipelineRecipe.Parse(pipeline, "pipeline.yaml"), CancellationToken.None);
+        var mix = stages.Single(s => s.Stage.Name == "mix");
+        Assert.Equal(new[] { recipe, stageModel, eval, confident, unconfident }.Order(), mix.Stage.InputFiles.Order());
+        Assert.True(mix.Stage.Resumable);
+        Assert.Empty(mix.MissingInputs); // ${prep}/x.jsonl is made by a stage
+        Assert.False(stages.Single(s => s.Stage.Name == "prep").Stage.Resumable);
+    }
+
+    /// <summary>A stage's job runs in process: its error names the stage and keeps the stages before it.</summary>
+    [Fact]
+    public void AFailingStageNamesItselfAndKeepsTheStagesBeforeIt()
+    {
+        var dir = Paths.NewTempDir("sift-pipe");
+        var input = Path.Combine(dir, "in.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 10).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
+        var recipe = Path.Combine(dir, "recipe.yaml");
+        File.WriteAllText(recipe, $$"""
+            run_dir: {{dir}}/run
+            stages:
+              split:
+                command: [data, split, "{{input}}", --out, "${out}"]
+              noisy:
+                command: [data, noise, "${split}/no-such.jsonl", "${out}/train.jsonl"]
+            """);
+        var (code, stdout, err) = CliRunner.Run("pipeline", recipe);
+        Assert.Equal(1, code);
+        Assert.Contains("error: stage 'noisy': ", err);
+        Assert.Contains("no-such.jsonl: data file not found (IN)", err);
+        Assert.Contains("finished stages are kept", err);
+        Assert.True(File.Exists(Path.Combine(dir, "run", "split", "train.jsonl")), "the first stage's output is kept");
+        (code, stdout, _) = CliRunner.Run("pipeline", recipe, "--dry-run");
+        Assert.Contains("split\tcached", stdout);
+    }
+
+    /// <summary>A command that is not one job (a pipeline, a group of subcommands) is refused as a stage before anything runs.</summary>
+    [Theory]
+    [InlineData("pipeline, other.yaml", "`sift pipeline` cannot be a pipeline stage")]
+    [InlineData("score", "Required command was not provided")]
+    public void ACommandThatIsNotOneJobCannotBeAStage(string command, string message)
+    {
+        var dir = Paths.NewTempDir("sift-pipe");
+        var recipe = Path.Combine(dir, "recipe.yaml");
+        File.WriteAllText(recipe, $$"""
+            run_dir: {{dir}}/run
+            stages:
+              inner:
+                command: [{{command}}]
+            """);
+        var (code, _, err) = CliRunner.Run("pipeline", recipe);
+        Assert.Equal(1, code);
+        Assert.Contains($"{recipe}:3: stage 'inner': ", err);
+        Assert.Contains(message, err);
+        Assert.False(Directory.Exists(Path.Combine(dir, "run")), "a stage ran");
     }
 }

@@ -1,3 +1,4 @@
+using Sift.Tests.Distributed;
 
 namespace Sift.Tests.Pipeline;
 
@@ -13,7 +14,7 @@ public class TrainStageTests
         public string OutputOf(string stdout) => stdout.Split('\n').Single(l => l.StartsWith("ref\t")).Split('\t')[2].Trim();
     }
 
-    private static Fixture Create()
+    private static Fixture Create(int steps = 6, int saveSteps = 1)
     {
         var dir = Paths.NewTempDir("sift-pipe-train");
         var (model, data) = Training.TrainCliTests.Fixture();
@@ -26,10 +27,10 @@ public class TrainStageTests
             optimizer:
               learning_rate: 0.001
             schedule:
-              max_steps: 6
+              max_steps: {steps}
               per_device_train_batch_size: 4
             output:
-              save_steps: 1
+              save_steps: {saveSteps}
               save_total_limit: 10
             """);
         var pipeline = Path.Combine(dir, "pipeline.yaml");
@@ -97,4 +98,33 @@ public class TrainStageTests
         Assert.NotEqual(output, f.OutputOf(stdout));
         Assert.True(Directory.Exists(Path.Combine(work, "checkpoints", "checkpoint-2")), "the other run's checkpoints are kept");
     }
+
+    /// <summary>
+    /// SIGTERM to `sift pipeline` reaches the running train stage through the pipeline's stop token (the stage's job
+    /// is called in process, not through a nested command line): the stage saves a checkpoint at its next step, the
+    /// pipeline says how to go on and exits 143, and nothing is recorded as finished.
+    /// </summary>
+    [Fact]
+    public void SigtermStopsATrainStageWithACheckpointAndThePipelineWithTheSignalsCode()
+    {
+        var f = Create(steps: 1000, saveSteps: 1000);
+        using var job = new SiftJobs.Job(SiftJobs.Alone(["pipeline", f.Pipeline]));
+        string? Work() => Directory.Exists(f.RunDir) ? Directory.GetDirectories(f.RunDir, "ref-*.partial").SingleOrDefault() : null;
+        bool Stepped(int steps) => Work() is { } w && File.Exists(Path.Combine(w, "metrics.jsonl")) &&
+                                  File.ReadLines(Path.Combine(w, "metrics.jsonl")).Count(l => l.Contains("\"step\"")) >= steps;
+        Assert.True(job.WaitUntil(() => Stepped(3)), $"the train stage did not reach step 3 (exit code {(job.Process.HasExited ? job.Process.ExitCode : "none")}):\n{job.Output}");
+        Assert.Equal(0, kill(job.Process.Id, Sigterm));
+        Assert.Equal(128 + Sigterm, job.Wait());
+        Assert.Contains("SIGTERM: stopping the pipeline", job.Output);
+        Assert.Contains("pipeline stopped after", job.Output);
+        var work = Work()!;
+        Assert.NotEmpty(Directory.GetDirectories(Path.Combine(work, "checkpoints"), "checkpoint-*"));
+        Assert.False(File.Exists(Path.Combine(work, "stage.json")), "a stopped stage is not finished");
+        Assert.Contains("ref\tplanned", f.Run("--dry-run").Stdout);
+    }
+
+    private const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 }

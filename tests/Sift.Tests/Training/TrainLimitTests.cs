@@ -169,14 +169,6 @@ public class TrainLimitTests
     }
 
     [Fact]
-    public void APipelineTrainStageReadsTheFlag()
-    {
-        var tree = TrainStageRecipe.Load(["train", "--limit", "7", "--model", "m", "--data", "d.jsonl", "--output-dir", "o"])!;
-        Assert.Equal("7", tree.String("data.limit"));
-        Assert.Equal(7, TrainRecipe.Bind(tree, pretrain: false).Data.Limit);
-    }
-
-    [Fact]
     public void PretrainingOnATextFileKeepsItsFirstNParagraphs()
     {
         var dir = TrainerFixtures.TempDir();
