@@ -81,18 +81,7 @@ public class PipelineRecipeTests
     [InlineData("--fraction, \"a quarter\"", "a quarter")]
     public void ABadCommandLineInALaterStageFailsBeforeAnyStageRuns(string noiseOptions, string message)
     {
-        var dir = Paths.NewTempDir("sift-pipe");
-        var input = Path.Combine(dir, "in.jsonl");
-        File.WriteAllLines(input, Enumerable.Range(0, 10).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
-        var recipe = Path.Combine(dir, "recipe.yaml");
-        File.WriteAllText(recipe, $$"""
-            run_dir: {{dir}}/run
-            stages:
-              split:
-                command: [data, split, "{{input}}", --heldout-fraction, "0.2", --out, "${out}"]
-              noisy:
-                command: [data, noise, "${split}/train.jsonl", "${out}/train.jsonl", {{noiseOptions}}]
-            """);
+        var (dir, recipe) = SplitThenNoise($"\"${{split}}/train.jsonl\", \"${{out}}/train.jsonl\", {noiseOptions}");
         var (code, _, err) = CliRunner.Run("pipeline", recipe);
         Assert.Equal(1, code);
         Assert.Contains($"{recipe}:5: stage 'noisy': ", err);
@@ -187,18 +176,7 @@ public class PipelineRecipeTests
     [Fact]
     public void AFailingStageNamesItselfAndKeepsTheStagesBeforeIt()
     {
-        var dir = Paths.NewTempDir("sift-pipe");
-        var input = Path.Combine(dir, "in.jsonl");
-        File.WriteAllLines(input, Enumerable.Range(0, 10).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
-        var recipe = Path.Combine(dir, "recipe.yaml");
-        File.WriteAllText(recipe, $$"""
-            run_dir: {{dir}}/run
-            stages:
-              split:
-                command: [data, split, "{{input}}", --out, "${out}"]
-              noisy:
-                command: [data, noise, "${split}/no-such.jsonl", "${out}/train.jsonl"]
-            """);
+        var (dir, recipe) = SplitThenNoise("\"${split}/no-such.jsonl\", \"${out}/train.jsonl\"");
         var (code, stdout, err) = CliRunner.Run("pipeline", recipe);
         Assert.Equal(1, code);
         Assert.Contains("error: stage 'noisy': ", err);
@@ -228,5 +206,23 @@ public class PipelineRecipeTests
         Assert.Contains($"{recipe}:3: stage 'inner': ", err);
         Assert.Contains(message, err);
         Assert.False(Directory.Exists(Path.Combine(dir, "run")), "a stage ran");
+    }
+
+    /// <summary>A recipe of two stages: `data split` of a 10-example file, then `data noise` with <paramref name="noiseArguments"/> (line 5).</summary>
+    private static (string Dir, string Recipe) SplitThenNoise(string noiseArguments)
+    {
+        var dir = Paths.NewTempDir("sift-pipe");
+        var input = Path.Combine(dir, "in.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 10).Select(i => $"{{\"instruction\": \"Say {i}.\", \"output\": \"{i}\"}}"));
+        var recipe = Path.Combine(dir, "recipe.yaml");
+        File.WriteAllText(recipe, $$"""
+            run_dir: {{dir}}/run
+            stages:
+              split:
+                command: [data, split, "{{input}}", --heldout-fraction, "0.2", --out, "${out}"]
+              noisy:
+                command: [data, noise, {{noiseArguments}}]
+            """);
+        return (dir, recipe);
     }
 }
