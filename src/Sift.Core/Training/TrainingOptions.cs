@@ -1,4 +1,7 @@
+using Sift.Config;
+using Sift.Data.Tokenization;
 using Sift.Models;
+using static Sift.Config.Ranges;
 
 namespace Sift.Training;
 
@@ -47,25 +50,51 @@ public sealed record TrainingOptions
     /// <summary>Write every example's training loss, each time it is trained on, to training_dynamics.jsonl.</summary>
     public bool RecordDynamics { get; init; }
 
+    /// <summary>Each ranged setting's range; the recipe key that sets it (<c>TrainRecipeKeys</c>) checks the same one.</summary>
+    public static readonly ValueRange<double> LearningRateRange = FinitePositive;
+    public static readonly ValueRange<double> WeightDecayRange = NonNegative;
+    public static readonly ValueRange<double> AdamBeta1Range = BelowOne;
+    public static readonly ValueRange<double> AdamBeta2Range = BelowOne;
+    public static readonly ValueRange<double> AdamEpsilonRange = Positive;
+    public static readonly ValueRange<double> MaxGradNormRange = NonNegative;
+    public static readonly ValueRange<double> WarmupRatioRange = UpToOne;
+    public static readonly ValueRange<long> WarmupStepsRange = AtLeast(0L);
+    public static readonly ValueRange<int> PerDeviceTrainBatchSizeRange = AtLeast(1);
+    public static readonly ValueRange<int> GradientAccumulationStepsRange = AtLeast(1);
+    public static readonly ValueRange<long> SaveStepsRange = AtLeast(0L);
+    public static readonly ValueRange<int> SaveTotalLimitRange = AtLeast(1);
+    public static readonly ValueRange<long> LoggingStepsRange = AtLeast(1L);
+    public static readonly ValueRange<long> EvalStepsRange = AtLeast(0L);
+    public static readonly ValueRange<int> PerDeviceEvalBatchSizeRange = AtLeast(1);
+    public static readonly ValueRange<int> ConfidenceCheckpointsRange = AtLeast(0);
+
+    /// <summary>Checks options built in code against the ranges a recipe is checked against as it binds; errors name the recipe key.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string message) { if (!ok) throw new SiftException(message); }
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"learning_rate must be a positive number, got {LearningRate}");
-        Require(WeightDecay >= 0, $"weight_decay must be ≥ 0, got {WeightDecay}");
-        Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1, $"adam_beta1 and adam_beta2 must be in [0, 1), got {AdamBeta1} and {AdamBeta2}");
-        Require(AdamEpsilon > 0, $"adam_epsilon must be positive, got {AdamEpsilon}");
-        Require(MaxGradNorm >= 0, $"max_grad_norm must be ≥ 0 (0 turns clipping off), got {MaxGradNorm}");
-        Require(WarmupRatio is >= 0 and <= 1, $"warmup_ratio must be in [0, 1], got {WarmupRatio}");
-        Require(WarmupSteps >= 0, $"warmup_steps must be ≥ 0, got {WarmupSteps}");
-        Require(NumTrainEpochs >= 1 || MaxSteps > 0, $"num_train_epochs must be ≥ 1 (or set max_steps), got {NumTrainEpochs}");
-        Require(PerDeviceTrainBatchSize >= 1, $"per_device_train_batch_size must be ≥ 1, got {PerDeviceTrainBatchSize}");
-        Require(GradientAccumulationSteps >= 1, $"gradient_accumulation_steps must be ≥ 1, got {GradientAccumulationSteps}");
-        Require(PackedRowLength >= 2, $"max_length (the packed row length) must be ≥ 2, got {PackedRowLength}");
-        Require(SaveSteps >= 0 && EvalSteps >= 0 && LoggingSteps >= 1, "save_steps and eval_steps must be ≥ 0 and logging_steps ≥ 1");
-        Require(SaveTotalLimit >= 1, $"save_total_limit must be ≥ 1, got {SaveTotalLimit}");
-        Require(PerDeviceEvalBatchSize >= 1, $"per_device_eval_batch_size must be ≥ 1, got {PerDeviceEvalBatchSize}");
-        Require(ConfidenceCheckpoints >= 0, $"confidence_checkpoints must be ≥ 0, got {ConfidenceCheckpoints}");
+        LearningRateRange.Check("optimizer.learning_rate", LearningRate);
+        WeightDecayRange.Check("optimizer.weight_decay", WeightDecay);
+        AdamBeta1Range.Check("optimizer.adam_beta1", AdamBeta1);
+        AdamBeta2Range.Check("optimizer.adam_beta2", AdamBeta2);
+        AdamEpsilonRange.Check("optimizer.adam_epsilon", AdamEpsilon);
+        MaxGradNormRange.Check("optimizer.max_grad_norm", MaxGradNorm);
+        WarmupRatioRange.Check("schedule.warmup_ratio", WarmupRatio);
+        WarmupStepsRange.Check("schedule.warmup_steps", WarmupSteps);
+        if (LengthProblem() is { } problem) throw new SiftException(problem);
+        PerDeviceTrainBatchSizeRange.Check("schedule.per_device_train_batch_size", PerDeviceTrainBatchSize);
+        GradientAccumulationStepsRange.Check("schedule.gradient_accumulation_steps", GradientAccumulationSteps);
+        TokenizationOptions.MaxLengthRange.Check("data.max_length", PackedRowLength);
+        SaveStepsRange.Check("output.save_steps", SaveSteps);
+        EvalStepsRange.Check("eval.eval_steps", EvalSteps);
+        LoggingStepsRange.Check("output.logging_steps", LoggingSteps);
+        SaveTotalLimitRange.Check("output.save_total_limit", SaveTotalLimit);
+        PerDeviceEvalBatchSizeRange.Check("eval.per_device_eval_batch_size", PerDeviceEvalBatchSize);
+        ConfidenceCheckpointsRange.Check("output.confidence_checkpoints", ConfidenceCheckpoints);
     }
+
+    /// <summary>What is wrong with how long training runs (no epoch and no max_steps), or null; a rule between two keys, so no range expresses it.</summary>
+    public string? LengthProblem() => NumTrainEpochs < 1 && MaxSteps <= 0
+        ? $"schedule.num_train_epochs must be ≥ 1 (or set schedule.max_steps), got {NumTrainEpochs}"
+        : null;
 
     public TorchSharp.torch.ScalarType ComputeDType => Precision == Precision.Float32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16;
 }

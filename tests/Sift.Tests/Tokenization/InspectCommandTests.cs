@@ -120,7 +120,7 @@ public class InspectCommandTests
 
         var length = CliRunner.Run("data", "inspect", data, "--model", Model, "--max-length", "1");
         Assert.Equal(1, length.ExitCode);
-        Assert.Contains("max_length must be at least 2", length.Stderr);
+        Assert.Contains("data.max_length must be ≥ 2, got 1", length.Stderr);
 
         var template = CliRunner.Run("data", "inspect", data, "--model", Model, "--template", "vicuna");
         Assert.Equal(1, template.ExitCode);

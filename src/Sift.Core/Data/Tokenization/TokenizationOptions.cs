@@ -1,3 +1,5 @@
+using Sift.Config;
+
 namespace Sift.Data.Tokenization;
 
 /// <summary>What to do with an example longer than <see cref="TokenizationOptions.MaxLength"/>.</summary>
@@ -19,10 +21,11 @@ public sealed record TokenizationOptions
     /// <summary>Train every token, prompt included (default: assistant content and end of turn only).</summary>
     public bool TrainOnPrompt { get; init; }
 
-    public void Validate()
-    {
-        if (MaxLength < 2) throw new SiftException($"max_length must be at least 2, got {MaxLength}");
-    }
+    /// <summary>The range of <see cref="MaxLength"/> (also the packed row length's); the recipe key data.max_length checks the same one.</summary>
+    public static readonly ValueRange<int> MaxLengthRange = Ranges.AtLeast(2);
+
+    /// <summary>Checks options built in code against the range a recipe is checked against as it binds; errors name the recipe key.</summary>
+    public void Validate() => MaxLengthRange.Check("data.max_length", MaxLength);
 
     /// <summary>The settings as a stable string, part of cache keys.</summary>
     public string Describe() =>

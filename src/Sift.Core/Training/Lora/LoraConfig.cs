@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Sift.Config;
 
 namespace Sift.Training.Lora;
 
@@ -31,20 +32,28 @@ public sealed record LoraConfig
 
     public double Scaling => UseRslora ? Alpha / Math.Sqrt(R) : Alpha / R;
 
-    /// <summary>Throws a <see cref="SiftException"/> naming the setting (prefixed by <paramref name="source"/>) and the fix.</summary>
-    public void Validate(string source = "lora")
+    /// <summary>The ranges of <see cref="Alpha"/> and <see cref="Dropout"/>; the recipe keys lora.lora_alpha and lora.lora_dropout check the same ones.</summary>
+    public static readonly ValueRange<double> AlphaRange = Ranges.FinitePositive;
+    public static readonly ValueRange<double> DropoutRange = Ranges.BelowOne;
+
+    /// <summary>
+    /// Throws a <see cref="SiftException"/> naming the setting and the fix: by its recipe key (lora.lora_alpha) for options
+    /// built in code, or by its field after <paramref name="source"/>, the adapter_config.json it was read from.
+    /// </summary>
+    public void Validate(string? source = null)
     {
-        if (R <= 0) throw new SiftException($"{source}: r must be a positive integer (the adapter rank, typically 8 to 64), got {R}");
-        if (!double.IsFinite(Alpha) || Alpha <= 0) throw new SiftException($"{source}: lora_alpha must be a positive number (commonly 2·r), got {Alpha}");
-        if (!double.IsFinite(Dropout) || Dropout < 0 || Dropout >= 1) throw new SiftException($"{source}: lora_dropout must be in [0, 1), got {Dropout}");
-        if (Bias != "none") throw new SiftException($"{source}: bias '{Bias}' is not supported; use bias: none (biases stay frozen)");
+        var prefix = source == null ? "lora." : source + ": ";
+        if (R <= 0) throw new SiftException($"{prefix}r must be a positive integer (the adapter rank, typically 8 to 64), got {R}");
+        AlphaRange.Check(prefix + "lora_alpha", Alpha);
+        DropoutRange.Check(prefix + "lora_dropout", Dropout);
+        if (Bias != "none") throw new SiftException($"{prefix}bias '{Bias}' is not supported; use bias: none (biases stay frozen)");
         if (TargetPattern != null)
         {
             try { _ = new Regex(TargetPattern); }
-            catch (ArgumentException e) { throw new SiftException($"{source}: target_modules '{TargetPattern}' is not a valid regular expression ({e.Message})"); }
+            catch (ArgumentException e) { throw new SiftException($"{prefix}target_modules '{TargetPattern}' is not a valid regular expression ({e.Message})"); }
             return;
         }
-        if (TargetModulesProblem(TargetModules) is { } problem) throw new SiftException($"{source}: {problem}");
+        if (TargetModulesProblem(TargetModules) is { } problem) throw new SiftException(prefix + problem);
     }
 
     /// <summary>What is wrong with a target_modules list ("target_modules is empty; ..."), or null when LoRA can adapt it.</summary>

@@ -1,3 +1,4 @@
+using Sift.Config;
 using Sift.Training.Recipes.Schema;
 using Objective = Sift.Training.Objectives.ObjectiveDefinition<Sift.Training.Objectives.SftMixSection>;
 

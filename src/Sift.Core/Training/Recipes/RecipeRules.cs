@@ -28,9 +28,7 @@ internal static class RecipeRules
         else if (recipe.Data.Train.Length == 0) throw new SiftException("data.train is required: the training data file (data.train)");
         KeysOfOtherObjectives(recipe, tree);
 
-        var t = recipe.Training;
-        if (t.NumTrainEpochs < 1 && t.MaxSteps <= 0)
-            throw new SiftException($"{tree.Origin("schedule.num_train_epochs")}: schedule.num_train_epochs must be ≥ 1 (or set schedule.max_steps), got {t.NumTrainEpochs}");
+        if (recipe.Training.LengthProblem() is { } length) throw new SiftException($"{tree.Origin("schedule.num_train_epochs")}: {length}");
 
         if (recipe.Objective.Settings is SftMixSection { Options: var mix })
         {

@@ -1,3 +1,4 @@
+using Sift.Config;
 using Sift.Data.Layouts;
 using Sift.Data;
 using Sift.Data.Tokenization;
@@ -7,7 +8,7 @@ using Sift.Training.Lora;
 using Sift.Training.Objectives;
 using Sift.Training.Recipes.Schema;
 using static Sift.Training.Recipes.Schema.KeyTypes;
-using static Sift.Training.Recipes.Schema.Ranges;
+using static Sift.Config.Ranges;
 
 namespace Sift.Training.Recipes;
 
@@ -88,7 +89,7 @@ public static class TrainRecipeKeys
             r => r.Data.Tokenization.MaxLength,
             (r, v) => r with { Data = r.Data with { Tokenization = r.Data.Tokenization with { MaxLength = v } }, Training = r.Training with { PackedRowLength = v } })
         {
-            Range = AtLeast(2),
+            Range = TokenizationOptions.MaxLengthRange,
         },
         Tokens("data.over_length", Choice(OverLength, p => p.ToString().ToLowerInvariant()), _ => OverLengthPolicy.Truncate,
             "Examples longer than max_length: truncate, or drop", t => t.OverLength, (t, v) => t with { OverLength = v }),
@@ -110,29 +111,32 @@ public static class TrainRecipeKeys
         ObjectiveNameKey,
 
         Training("optimizer.learning_rate", Number, ByMode(2e-5, pretrain: 1e-3), "Peak learning rate of AdamW (after warmup)",
-            t => t.LearningRate, (t, v) => t with { LearningRate = v }) with { Range = FinitePositive, Resume = ResumeRole.Adjustable },
+            t => t.LearningRate, (t, v) => t with { LearningRate = v }) with { Range = TrainingOptions.LearningRateRange, Resume = ResumeRole.Adjustable },
         Training("optimizer.weight_decay", Number, ByMode(0.0, pretrain: 0.1), "AdamW's decoupled weight decay (not on norms and biases)",
-            t => t.WeightDecay, (t, v) => t with { WeightDecay = v }) with { Range = NonNegative, Resume = ResumeRole.Adjustable },
-        Training("optimizer.adam_beta1", Number, _ => 0.9, "Adam's β1", t => t.AdamBeta1, (t, v) => t with { AdamBeta1 = v }) with { Range = BelowOne, Resume = ResumeRole.Adjustable },
-        Training("optimizer.adam_beta2", Number, ByMode(0.999, pretrain: 0.95), "Adam's β2", t => t.AdamBeta2, (t, v) => t with { AdamBeta2 = v }) with { Range = BelowOne, Resume = ResumeRole.Adjustable },
-        Training("optimizer.adam_epsilon", Number, _ => 1e-8, "Adam's ε", t => t.AdamEpsilon, (t, v) => t with { AdamEpsilon = v }) with { Range = Positive, Resume = ResumeRole.Adjustable },
+            t => t.WeightDecay, (t, v) => t with { WeightDecay = v }) with { Range = TrainingOptions.WeightDecayRange, Resume = ResumeRole.Adjustable },
+        Training("optimizer.adam_beta1", Number, _ => 0.9, "Adam's β1",
+            t => t.AdamBeta1, (t, v) => t with { AdamBeta1 = v }) with { Range = TrainingOptions.AdamBeta1Range, Resume = ResumeRole.Adjustable },
+        Training("optimizer.adam_beta2", Number, ByMode(0.999, pretrain: 0.95), "Adam's β2",
+            t => t.AdamBeta2, (t, v) => t with { AdamBeta2 = v }) with { Range = TrainingOptions.AdamBeta2Range, Resume = ResumeRole.Adjustable },
+        Training("optimizer.adam_epsilon", Number, _ => 1e-8, "Adam's ε",
+            t => t.AdamEpsilon, (t, v) => t with { AdamEpsilon = v }) with { Range = TrainingOptions.AdamEpsilonRange, Resume = ResumeRole.Adjustable },
         Training("optimizer.max_grad_norm", Number, _ => 1.0, "Clip gradients to this global L2 norm; 0 = no clipping",
-            t => t.MaxGradNorm, (t, v) => t with { MaxGradNorm = v }) with { Range = NonNegative, Resume = ResumeRole.Adjustable },
+            t => t.MaxGradNorm, (t, v) => t with { MaxGradNorm = v }) with { Range = TrainingOptions.MaxGradNormRange, Resume = ResumeRole.Adjustable },
 
         Training("schedule.lr_scheduler_type", Choice(Schedulers, s => s.ToString().ToLowerInvariant()), _ => LrSchedulerType.Cosine,
             "Decay after warmup", t => t.LrSchedulerType, (t, v) => t with { LrSchedulerType = v }) with { Resume = ResumeRole.Adjustable },
         Training("schedule.warmup_ratio", Number, ByMode(0.03, pretrain: 0.05), "Warmup as a share of the steps",
-            t => t.WarmupRatio, (t, v) => t with { WarmupRatio = v }) with { Range = UpToOne, Resume = ResumeRole.Adjustable },
+            t => t.WarmupRatio, (t, v) => t with { WarmupRatio = v }) with { Range = TrainingOptions.WarmupRatioRange, Resume = ResumeRole.Adjustable },
         Training("schedule.warmup_steps", Long, _ => 0L, "Warmup steps; when > 0 it wins over warmup_ratio",
-            t => t.WarmupSteps, (t, v) => t with { WarmupSteps = v }) with { Range = AtLeast(0L), Resume = ResumeRole.Adjustable },
+            t => t.WarmupSteps, (t, v) => t with { WarmupSteps = v }) with { Range = TrainingOptions.WarmupStepsRange, Resume = ResumeRole.Adjustable },
         Training("schedule.num_train_epochs", Int, ByMode(3, pretrain: 1), "Passes over the training data (unless max_steps is set)",
             t => t.NumTrainEpochs, (t, v) => t with { NumTrainEpochs = v }),
         Training("schedule.max_steps", Long, _ => -1L, "When > 0, the number of optimizer steps (epochs repeat as needed)",
             t => t.MaxSteps, (t, v) => t with { MaxSteps = v }),
         Training("schedule.per_device_train_batch_size", Int, _ => 8, "Examples per micro-batch",
-            t => t.PerDeviceTrainBatchSize, (t, v) => t with { PerDeviceTrainBatchSize = v }) with { Range = AtLeast(1) },
+            t => t.PerDeviceTrainBatchSize, (t, v) => t with { PerDeviceTrainBatchSize = v }) with { Range = TrainingOptions.PerDeviceTrainBatchSizeRange },
         Training("schedule.gradient_accumulation_steps", Int, _ => 1, "Micro-batches per optimizer step",
-            t => t.GradientAccumulationSteps, (t, v) => t with { GradientAccumulationSteps = v }) with { Range = AtLeast(1) },
+            t => t.GradientAccumulationSteps, (t, v) => t with { GradientAccumulationSteps = v }) with { Range = TrainingOptions.GradientAccumulationStepsRange },
 
         Training("precision.dtype", Choice(Dtypes, p => p == Precision.Float32 ? "float32" : "bfloat16"), _ => Precision.Float32,
             "Weights and arithmetic: float32, or bfloat16", t => t.Precision, (t, v) => t with { Precision = v }),
@@ -148,16 +152,16 @@ public static class TrainRecipeKeys
             Range = AtLeast(0), Write = WritePolicy.WhenNotDefault,
         },
         Lora("lora.lora_alpha", Number, l => 2.0 * l.R, "LoRA scale numerator: the update is scaled by lora_alpha / r",
-            l => l.Alpha, (l, v) => l with { Alpha = v }, FinitePositive) with { DefaultDoc = "2·r" },
-        Lora("lora.lora_dropout", Number, _ => 0.0, "Dropout on the adapter's input", l => l.Dropout, (l, v) => l with { Dropout = v }, BelowOne),
+            l => l.Alpha, (l, v) => l with { Alpha = v }, LoraConfig.AlphaRange) with { DefaultDoc = "2·r" },
+        Lora("lora.lora_dropout", Number, _ => 0.0, "Dropout on the adapter's input", l => l.Dropout, (l, v) => l with { Dropout = v }, LoraConfig.DropoutRange),
         Lora("lora.target_modules", List, _ => [LoraConfig.AllLinear], "Projections to adapt: all-linear, or names (q_proj, v_proj, ...)",
             l => l.TargetModules, (l, v) => l with { TargetModules = v }, new("all-linear, or projections LoRA can adapt", v => LoraConfig.TargetModulesProblem(v) == null)),
         Lora("lora.use_rslora", Flag, _ => false, "Rank-stabilized LoRA: scale by lora_alpha / √r", l => l.UseRslora, (l, v) => l with { UseRslora = v }),
 
         Training("eval.eval_steps", Long, _ => 0L, "Evaluate on the held-out data every N steps; 0 = only at the end",
-            t => t.EvalSteps, (t, v) => t with { EvalSteps = v }) with { Range = AtLeast(0L), Resume = ResumeRole.Ignored },
+            t => t.EvalSteps, (t, v) => t with { EvalSteps = v }) with { Range = TrainingOptions.EvalStepsRange, Resume = ResumeRole.Ignored },
         Training("eval.per_device_eval_batch_size", Int, _ => 8, "Examples per evaluation batch",
-            t => t.PerDeviceEvalBatchSize, (t, v) => t with { PerDeviceEvalBatchSize = v }) with { Range = AtLeast(1) },
+            t => t.PerDeviceEvalBatchSize, (t, v) => t with { PerDeviceEvalBatchSize = v }) with { Range = TrainingOptions.PerDeviceEvalBatchSizeRange },
 
         new RecipeKey<string?>("output.output_dir", Quoted, _ => null, "Folder for checkpoints, logs and the final model",
             r => r.OutputDir, (r, v) => r with { OutputDir = v! })
@@ -165,13 +169,13 @@ public static class TrainRecipeKeys
             Required = "the folder for checkpoints, logs and the final model (output.output_dir or --output-dir)", Resume = ResumeRole.Ignored,
         },
         Training("output.save_steps", Long, _ => 0L, "Save a resumable checkpoint every N steps; 0 = only at the end",
-            t => t.SaveSteps, (t, v) => t with { SaveSteps = v }) with { Range = AtLeast(0L), Resume = ResumeRole.Ignored },
+            t => t.SaveSteps, (t, v) => t with { SaveSteps = v }) with { Range = TrainingOptions.SaveStepsRange, Resume = ResumeRole.Ignored },
         Training("output.save_total_limit", Int, _ => 2, "Keep at most this many resumable checkpoints (the newest)",
-            t => t.SaveTotalLimit, (t, v) => t with { SaveTotalLimit = v }) with { Range = AtLeast(1), Resume = ResumeRole.Ignored },
+            t => t.SaveTotalLimit, (t, v) => t with { SaveTotalLimit = v }) with { Range = TrainingOptions.SaveTotalLimitRange, Resume = ResumeRole.Ignored },
         Training("output.logging_steps", Long, _ => 1L, "Write metrics every N steps",
-            t => t.LoggingSteps, (t, v) => t with { LoggingSteps = v }) with { Range = AtLeast(1L), Resume = ResumeRole.MatchWhenLoggingShapesUpdates },
+            t => t.LoggingSteps, (t, v) => t with { LoggingSteps = v }) with { Range = TrainingOptions.LoggingStepsRange, Resume = ResumeRole.MatchWhenLoggingShapesUpdates },
         Training("output.confidence_checkpoints", Int, _ => 0, "Save this many evenly spaced snapshots for `sift score confidence`",
-            t => t.ConfidenceCheckpoints, (t, v) => t with { ConfidenceCheckpoints = v }) with { Range = AtLeast(0) },
+            t => t.ConfidenceCheckpoints, (t, v) => t with { ConfidenceCheckpoints = v }) with { Range = TrainingOptions.ConfidenceCheckpointsRange },
         Training("output.record_dynamics", Flag, _ => false, "Write every example's loss each time it is trained on (training_dynamics.jsonl, for `sift score dynamics`)",
             t => t.RecordDynamics, (t, v) => t with { RecordDynamics = v }),
         Model("output.save_dtype", Checked("float32 | bfloat16", (s, where) => DTypes.Parse(s, where)), _ => null,

@@ -6,7 +6,7 @@ public class LoraConfigTests
 {
     [Theory]
     [InlineData(0, 16, 0.0, "none", "q_proj", "r must be a positive integer")]
-    [InlineData(8, 0, 0.0, "none", "q_proj", "lora_alpha must be a positive number")]
+    [InlineData(8, 0, 0.0, "none", "q_proj", "lora_alpha must be finite and > 0, got 0")]
     [InlineData(8, 16, 1.0, "none", "q_proj", "lora_dropout must be in [0, 1)")]
     [InlineData(8, 16, -0.1, "none", "q_proj", "lora_dropout must be in [0, 1)")]
     [InlineData(8, 16, 0.0, "all", "q_proj", "bias 'all' is not supported")]

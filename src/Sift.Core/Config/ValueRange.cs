@@ -1,11 +1,22 @@
+using System.Globalization;
 using System.Numerics;
 
-namespace Sift.Training.Recipes.Schema;
+namespace Sift.Config;
 
-/// <summary>The values a recipe key accepts beyond its type; an error reads "FILE:LINE: KEY: must be TEXT, got VALUE".</summary>
-public sealed record ValueRange<T>(string Text, Func<T, bool> Holds);
+/// <summary>
+/// The values a setting accepts beyond its type, written once beside the setting and checked both by the recipe key
+/// that sets it ("FILE:LINE: KEY: must be TEXT, got VALUE") and, for options built in code, by <see cref="Check"/>.
+/// </summary>
+public sealed record ValueRange<T>(string Text, Func<T, bool> Holds)
+{
+    /// <summary>Throws "SETTING must be TEXT, got VALUE" when <paramref name="value"/> lies outside the range.</summary>
+    public void Check(string setting, T value)
+    {
+        if (!Holds(value)) throw new SiftException(string.Create(CultureInfo.InvariantCulture, $"{setting} must be {Text}, got {value}"));
+    }
+}
 
-/// <summary>The ranges recipe keys use.</summary>
+/// <summary>The ranges settings use.</summary>
 public static class Ranges
 {
     public static ValueRange<T> AtLeast<T>(T min) where T : INumber<T> => new($"≥ {min}", v => v >= min);
