@@ -33,7 +33,10 @@ ok() {
   cases=$((cases + 1))
   if "$@"; then passed=$((passed + 1)); echo "ok    $name"; else echo "FAIL  $name"; fi
 }
-wait_for() { for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+# wait_for_step RUN N: until RUN/metrics.jsonl has N steps, so the checkpoint of an earlier step (save_steps 2) is
+# complete: step N's row is written before its own checkpoint. (Not until a checkpoint's folder appears: with
+# save_total_limit 2, checkpoint-N is deleted a few steps after it is made, ~20 ms here, so a 0.1 s poll can miss it.)
+wait_for_step() { for _ in $(seq 600); do [ "$(wc -l 2>/dev/null <"$1/metrics.jsonl" || echo 0)" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 echo "work folder $work"
@@ -43,33 +46,35 @@ sift pretrain --model "$work/data/tokenizer" --data "$work/data/pretrain.jsonl" 
   --set model_config.num_attention_heads=4 --set model_config.max_position_embeddings=256 --set data.max_length=96 \
   --set schedule.max_steps=20 --set optimizer.learning_rate=3e-3 >/dev/null 2>&1
 model="$work/base/model"; data="$work/data/train.jsonl"
-settings=(--set schedule.max_steps=40 --set output.save_steps=2 --set data.max_length=96
+# 400 steps (~4 s here): the runs below are interrupted a few steps in, and a run of 40 steps (~0.4 s) could end
+# within the 0.1 s poll and the signal's delivery, leaving nothing to interrupt.
+settings=(--set schedule.max_steps=400 --set output.save_steps=2 --set data.max_length=96
             --set schedule.per_device_train_batch_size=8 --set optimizer.learning_rate=1e-3)
 train_args=(--model "$model" --data "$data" "${settings[@]}")
 
 echo "== interruption and resume"
 sift train "${train_args[@]}" --output-dir "$work/straight" >/dev/null 2>&1
 sift_bg train "${train_args[@]}" --output-dir "$work/killed" >/dev/null 2>&1; pid=$!
-wait_for "$work/killed/checkpoints/checkpoint-6"; kill -9 $pid; wait $pid 2>/dev/null
-check "kill -9, then --resume finishes" 0 "trained 40 steps" -- sift train "${train_args[@]}" --output-dir "$work/killed" --resume
+wait_for_step "$work/killed" 6; kill -9 $pid; wait $pid 2>/dev/null
+check "kill -9, then --resume finishes" 0 "trained 400 steps" -- sift train "${train_args[@]}" --output-dir "$work/killed" --resume
 ok "kill -9 + resume: weights bit-identical to an uninterrupted run" [ "$(sha "$work/killed/model/model.safetensors")" = "$(sha "$work/straight/model/model.safetensors")" ]
 sift_bg train "${train_args[@]}" --output-dir "$work/term" >"$work/term.log" 2>&1; pid=$!
-wait_for "$work/term/checkpoints/checkpoint-4"; kill -TERM $pid; wait $pid; rc=$?
+wait_for_step "$work/term" 4; kill -TERM $pid; wait $pid; rc=$?
 ok "SIGTERM exits 143" [ "$rc" -eq 143 ]
 ok "SIGTERM saves a checkpoint" grep -q "interrupted at step" "$work/term.log"
-check "SIGTERM, then --resume finishes" 0 "trained 40 steps" -- sift train "${train_args[@]}" --output-dir "$work/term" --resume
+check "SIGTERM, then --resume finishes" 0 "trained 400 steps" -- sift train "${train_args[@]}" --output-dir "$work/term" --resume
 ok "SIGTERM + resume: weights bit-identical" [ "$(sha "$work/term/model/model.safetensors")" = "$(sha "$work/straight/model/model.safetensors")" ]
 
 echo "== two processes, one folder"
 sift_bg train "${train_args[@]}" --output-dir "$work/shared" >/dev/null 2>&1; pid=$!
-wait_for "$work/shared/checkpoints/checkpoint-2"
+wait_for_step "$work/shared" 2
 check "a second train on the same folder is refused, naming the holder" 1 "in use.*$pid|$pid.*in use" -- sift train "${train_args[@]}" --output-dir "$work/shared" --overwrite
 check "a --resume of a running run is refused" 1 "in use" -- sift train "${train_args[@]}" --output-dir "$work/shared" --resume
 wait $pid
-ok "the first run finished with all its metrics rows" [ "$(wc -l <"$work/shared/metrics.jsonl")" -ge 40 ]
+ok "the first run finished with all its metrics rows" [ "$(wc -l <"$work/shared/metrics.jsonl")" -ge 400 ]
 sift_bg train "${train_args[@]}" --output-dir "$work/stale-lock" >/dev/null 2>&1; pid=$!
-wait_for "$work/stale-lock/checkpoints/checkpoint-2"; kill -9 $pid; wait $pid 2>/dev/null
-check "a lock left by kill -9 does not block" 0 "trained 40 steps" -- sift train "${train_args[@]}" --output-dir "$work/stale-lock" --resume
+wait_for_step "$work/stale-lock" 4; kill -9 $pid; wait $pid 2>/dev/null
+check "a lock left by kill -9 does not block" 0 "trained 400 steps" -- sift train "${train_args[@]}" --output-dir "$work/stale-lock" --resume
 
 echo "== stale results"
 check "score learnability" 0 "" -- sift score learnability --base "$model" --ref "$work/straight/model" --data "$data" --out "$work/scores/s" --max-length 96
