@@ -54,6 +54,12 @@ public static class EvalJob
     public static EvalSummary Run(EvalSettings s, JobContext context)
     {
         var say = context.Log;
+        // Progress lines come between batches, where a stop is honoured; every file is written only after the last phase.
+        void Progress(string line)
+        {
+            say(line);
+            context.Cancel.ThrowIfCancellationRequested();
+        }
         if (s.DataPath == null && s.IfEvalPath == null && s.MultipleChoicePath == null)
             throw new SiftException("nothing to evaluate: give --data FILE (held-out examples), --ifeval FILE, --multiple-choice FILE, or several");
         if (s.Matcher != null && s.DataPath == null) throw new SiftException("--generate compares answers with the references of --data; give --data FILE");
@@ -89,6 +95,7 @@ public static class EvalJob
             if (tokenized.Cache.Note != null) say(tokenized.Cache.Note);
             say($"{s.DataPath}: {tokenized.Report}");
             var loss = Evaluator.Evaluate(model, tokenized.Examples, s.BatchSize);
+            context.Cancel.ThrowIfCancellationRequested();
             var byId = loss.Examples.ToDictionary(e => e.Id, StringComparer.Ordinal);
             foreach (var example in tokenized.Examples)
             {
@@ -107,7 +114,12 @@ public static class EvalJob
         }
 
         // Multiple choice before generation: it takes one forward per choice, and a question it cannot score stops the run early.
-        if (questions != null) summary = summary with { MultipleChoice = MultipleChoiceEval.Run(model, tokenizer, template, s, questions, say) };
+        List<JsonObject>? choiceRows = null;
+        if (questions != null)
+        {
+            (var choices, choiceRows) = MultipleChoiceEval.Run(model, tokenizer, template, s, questions, context);
+            summary = summary with { MultipleChoice = choices };
+        }
 
         var responder = new ChatResponder(model, tokenizer, template, s.StopStrings);
         if (tasks != null)
@@ -115,7 +127,7 @@ public static class EvalJob
             var matcher = s.Matcher!.Value;
             var clock = Stopwatch.StartNew();
             var responses = responder.Respond(tasks.Select(t => t.Prompt).ToList(), s.MaxNewTokens, s.BatchSize,
-                done => say($"generated {done}/{tasks.Count} ({clock.Elapsed.TotalSeconds:F0}s)"));
+                done => Progress($"generated {done}/{tasks.Count} ({clock.Elapsed.TotalSeconds:F0}s)"));
             double seconds = clock.Elapsed.TotalSeconds;
             int matched = 0, strictMatched = 0, flexibleMatched = 0;
             bool gsm8k = AnswerMatchers.IsGsm8k(matcher);
@@ -156,19 +168,25 @@ public static class EvalJob
             if (generation.NotGenerated > 0) say($"note: {generation.NotGenerated} prompts fill the model's context and count as not matched");
             summary = summary with { Generation = generation };
         }
-        if (rows.Count > 0) WriteLines(Path.Combine(s.OutDir, EvalSummary.ExamplesFile), order.Select(id => rows[id]));
 
+        List<JsonObject>? ifevalRows = null;
         if (ifevalPrompts != null)
         {
             var clock = Stopwatch.StartNew();
             var prompts = ifevalPrompts.Select(p => new ChatPrompt(p.Key, [new ChatMessage(ChatMessage.User, p.Prompt)])).ToList();
             var responses = responder.Respond(prompts, s.MaxNewTokens, s.BatchSize,
-                done => say($"IFEval: generated {done}/{prompts.Count} ({clock.Elapsed.TotalSeconds:F0}s)"));
+                done => Progress($"IFEval: generated {done}/{prompts.Count} ({clock.Elapsed.TotalSeconds:F0}s)"));
             var result = IfEvalResult.Score(ifevalPrompts, responses.Select(r => r.Text).ToList());
             var ifeval = IfEvalSummaryOf(s.IfEvalPath!, ifevalPrompts.Count, result, responses.Sum(r => (long)r.GeneratedTokens), clock.Elapsed.TotalSeconds);
-            WriteLines(Path.Combine(s.OutDir, EvalSummary.IfEvalFile), IfEvalRows(ifevalPrompts, responses, result));
+            ifevalRows = IfEvalRows(ifevalPrompts, responses, result).ToList();
             summary = summary with { Ifeval = ifeval };
         }
+        // An earlier eval's files go first, its summary before its rows: none of its rows stays beside this summary,
+        // and a run stopped between these writes leaves no summary beside rows it does not describe.
+        foreach (var file in EvalSummary.Files) File.Delete(Path.Combine(s.OutDir, file));
+        if (rows.Count > 0) WriteLines(Path.Combine(s.OutDir, EvalSummary.ExamplesFile), order.Select(id => rows[id]));
+        if (choiceRows != null) WriteLines(Path.Combine(s.OutDir, EvalSummary.MultipleChoiceFile), choiceRows);
+        if (ifevalRows != null) WriteLines(Path.Combine(s.OutDir, EvalSummary.IfEvalFile), ifevalRows);
         summary.Write(s.OutDir);
         return summary;
     }

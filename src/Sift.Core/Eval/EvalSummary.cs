@@ -16,6 +16,9 @@ public sealed record EvalSummary
     public const string IfEvalFile = "ifeval_responses.jsonl";
     public const string MultipleChoiceFile = "multiple_choice.jsonl";
 
+    /// <summary>Every file `sift eval` writes into its folder, the summary first.</summary>
+    public static readonly string[] Files = [FileName, ExamplesFile, MultipleChoiceFile, IfEvalFile];
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

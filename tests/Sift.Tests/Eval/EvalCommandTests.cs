@@ -213,6 +213,47 @@ public class EvalCommandTests
         Assert.Contains("prompt_loose_accuracy", stdout);
     }
 
+    /// <summary>
+    /// A second eval into the same folder that evaluates something else leaves none of the first one's rows behind:
+    /// a report would otherwise pair the new eval.json with the old eval_examples.jsonl.
+    /// </summary>
+    [Fact]
+    public void AnEarlierEvalsRowsDoNotStayBesideANewSummary()
+    {
+        var (model, data, dir) = Fixture();
+        var input = Path.Combine(dir, "input_data.jsonl");
+        File.WriteAllText(input, """{"key": 1, "prompt": "Write a story.", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}""" + "\n");
+        var outDir = Path.Combine(dir, "eval");
+        var (code, _, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--max-length", "64", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.NotNull(EvalSummary.Read(outDir).ExamplesPath);
+        (code, _, err) = CliRunner.Run("eval", "--model", model, "--ifeval", input, "--max-new-tokens", "3", "--out", outDir);
+        Assert.True(code == 0, err);
+        var second = EvalSummary.Read(outDir);
+        Assert.Null(second.EvalLoss);
+        Assert.Null(second.ExamplesPath);
+        Assert.Equal([EvalSummary.FileName, EvalSummary.IfEvalFile], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).Cast<string>());
+    }
+
+    /// <summary>A stop asked for while answers are generated ends the job at the next batch, before any file is written.</summary>
+    [Fact]
+    public void AStoppedEvalEndsBetweenBatchesAndWritesNothing()
+    {
+        var (model, data, dir) = Fixture();
+        var outDir = Path.Combine(dir, "stopped");
+        using var stop = new CancellationTokenSource();
+        var said = new List<string>();
+        var context = new JobContext(line => { said.Add(line); if (line.StartsWith("generated 1/")) stop.Cancel(); }, stop.Token);
+        Assert.Throws<OperationCanceledException>(() => EvalJob.Run(new EvalSettings
+        {
+            Model = model, OutDir = outDir, DataPath = data, Tokenization = new TokenizationOptions { MaxLength = 64 },
+            Matcher = AnswerMatcher.Exact, MaxNewTokens = 3, BatchSize = 1,
+        }, context));
+        Assert.Contains(said, l => l.StartsWith("generated 1/"));
+        Assert.DoesNotContain(said, l => l.StartsWith("generated 2/"));
+        Assert.Empty(Directory.GetFiles(outDir));
+    }
+
     [Fact]
     public void BadInputStopsWithOneLineNamingTheProblem()
     {
