@@ -84,5 +84,5 @@ public static class PipelineStages
     private static readonly string SiftVersion =
         $"{typeof(StageRunner).Assembly.ManifestModule.ModuleVersionId}/{typeof(PipelineStages).Assembly.ManifestModule.ModuleVersionId}";
 
-    public static string Quote(string a) => a.Contains(' ') ? $"\"{a}\"" : a;
+    private static string Quote(string a) => a.Contains(' ') ? $"\"{a}\"" : a;
 }
