@@ -101,14 +101,15 @@ public static class DataCommand
     private static Command Merge()
     {
         var output = new Argument<string>("OUT") { Description = "Output .jsonl (messages layout)." };
-        var inputs = new Argument<string[]>("IN") { Description = "Data files; append :FORMAT:COLUMNS to one to read it differently, e.g. gsm8k.jsonl:auto:prompt=question,response=answer", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("IN") { Description = "Data files; append :FORMAT:COLUMNS to one to read it differently, e.g. gsm8k.jsonl:auto:prompt=question,response=answer", Arity = ArgumentArity.OneOrMore }
+            .Input(spec => Parts(spec)[0]);
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid records instead of stopping." };
         var command = new Command("merge", "Concatenate data files (any layouts) into one messages JSON Lines file; example ids must be unique across them.") { output, inputs, skipInvalid };
         command.SetJob((parse, _) =>
         {
             var sources = parse.GetValue(inputs)!.Select(spec =>
             {
-                var parts = spec.Split(':', 3);
+                var parts = Parts(spec);
                 return (parts[0], new DatasetOptions
                 {
                     Layout = DataLayoutNames.Parse(parts.Length > 1 ? parts[1] : "auto"),
@@ -122,4 +123,7 @@ public static class DataCommand
         }, torch: false);
         return command;
     }
+
+    /// <summary>FILE[:FORMAT[:COLUMNS]] of `data merge`.</summary>
+    private static string[] Parts(string spec) => spec.Split(':', 3);
 }

@@ -12,7 +12,7 @@ namespace Sift.Cli.Commands;
 /// </summary>
 public static class InputFiles
 {
-    private static readonly ConditionalWeakTable<Symbol, object> Marked = new();
+    private static readonly ConditionalWeakTable<Symbol, Func<string, string>> Marked = new();
 
     /// <param name="source">Where the path came from: an option ("--data"), an argument ("IN") or a recipe key ("data.train").</param>
     /// <param name="what">What the file is, for the message ("data file", "score table").</param>
@@ -25,15 +25,19 @@ public static class InputFiles
         path == null ? null : Require(path, source, what);
 
     /// <summary>Marks an option or argument whose values are files or folders the command reads.</summary>
-    public static T Input<T>(this T symbol) where T : Symbol
+    /// <param name="pathOf">The path in a value that carries more (`data merge`'s FILE:FORMAT:COLUMNS); the whole value by default.</param>
+    public static T Input<T>(this T symbol, Func<string, string>? pathOf = null) where T : Symbol
     {
-        Marked.AddOrUpdate(symbol, symbol);
+        Marked.AddOrUpdate(symbol, pathOf ?? (value => value));
         return symbol;
     }
 
-    /// <summary>The values given to the chosen command's input options and arguments, as written.</summary>
+    /// <summary>The paths given to the chosen command's input options and arguments, as written.</summary>
     public static IEnumerable<string> Named(ParseResult parse) =>
-        parse.CommandResult.Children
-            .Where(r => r switch { OptionResult o => Marked.TryGetValue(o.Option, out _), ArgumentResult a => Marked.TryGetValue(a.Argument, out _), _ => false })
-            .SelectMany(r => r.Tokens.Select(t => t.Value));
+        parse.CommandResult.Children.SelectMany(r => r switch
+        {
+            OptionResult o when Marked.TryGetValue(o.Option, out var pathOf) => r.Tokens.Select(t => pathOf(t.Value)),
+            ArgumentResult a when Marked.TryGetValue(a.Argument, out var pathOf) => r.Tokens.Select(t => pathOf(t.Value)),
+            _ => [],
+        });
 }

@@ -27,11 +27,11 @@ public static class PipelineStages
             var planned = Parse(root, s, PipelineRecipe.Resolve(s.Arguments, Path.Combine(recipe.RunDir, s.Name), placeholders), "nothing has run");
             var job = CommandJobs.Of(planned)
                       ?? throw new SiftException($"{s.Source}: stage '{s.Name}': `sift {planned.CommandResult.Command.Name}` cannot be a pipeline stage; give a command that does one job (train, score ..., select, eval, report ...)");
-            var indirect = job.IndirectInputs(planned).ToList();
+            var named = InputFiles.Named(planned).Concat(job.IndirectInputs(planned)).ToList();
             // Any existing file the command line or its recipe names is part of the key: a changed file redoes the stage.
-            var inputs = s.Arguments.SelectMany(a => a.Split('=', 2)).Where(a => !a.Contains("${") && !a.StartsWith('-')).Concat(indirect)
+            var inputs = s.Arguments.SelectMany(a => a.Split('=', 2)).Where(a => !a.Contains("${") && !a.StartsWith('-')).Concat(named)
                 .Where(a => File.Exists(a) || Directory.Exists(a)).Where(Outside).Select(Path.GetFullPath).Distinct().ToList();
-            var missing = InputFiles.Named(planned).Concat(indirect).Where(a => !File.Exists(a) && !Directory.Exists(a) && Outside(a)).Distinct().ToList();
+            var missing = named.Where(a => !File.Exists(a) && !Directory.Exists(a) && Outside(a)).Distinct().ToList();
             var stage = new Stage
             {
                 Name = s.Name,

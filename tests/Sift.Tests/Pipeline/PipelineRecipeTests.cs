@@ -172,6 +172,28 @@ public class PipelineRecipeTests
         Assert.False(stages.Single(s => s.Stage.Name == "prep").Stage.Resumable);
     }
 
+    /// <summary>
+    /// A `data merge` input written FILE:FORMAT:COLUMNS is hashed by its FILE, so editing it redoes the stage (the
+    /// generic rule, existing files among the arguments, cannot see a path with a suffix).
+    /// </summary>
+    [Fact]
+    public void AMergeInputWithAFormatSuffixIsPartOfTheStageKey()
+    {
+        var dir = Paths.NewTempDir("sift-pipe-merge");
+        var (plain, gsm8k) = (Path.Combine(dir, "a.jsonl"), Path.Combine(dir, "gsm8k.jsonl"));
+        File.WriteAllText(plain, "{\"instruction\": \"a\", \"output\": \"b\"}\n");
+        File.WriteAllText(gsm8k, "{\"question\": \"1+1?\", \"answer\": \"#### 2\"}\n");
+        var recipe = PipelineRecipe.Parse($$"""
+            run_dir: {{dir}}/run
+            stages:
+              merged:
+                command: [data, merge, "${out}/all.jsonl", "{{plain}}", "{{gsm8k}}:auto:prompt=question,response=answer", "{{dir}}/gone.jsonl:auto"]
+            """, "pipeline.yaml");
+        var merged = Assert.Single(PipelineStages.Plan(recipe, CancellationToken.None));
+        Assert.Equal(new[] { plain, gsm8k }.Order(), merged.Stage.InputFiles.Order());
+        Assert.Equal([Path.Combine(dir, "gone.jsonl")], merged.MissingInputs);
+    }
+
     /// <summary>A stage's job runs in process: its error names the stage and keeps the stages before it.</summary>
     [Fact]
     public void AFailingStageNamesItselfAndKeepsTheStagesBeforeIt()
