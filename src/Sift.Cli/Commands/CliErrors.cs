@@ -10,6 +10,9 @@ public static class CliErrors
 {
     public const int InternalError = 70;
 
+    /// <summary>An error the user can fix (bad input, a missing or unwritable file), as opposed to a bug in Sift.</summary>
+    public static bool IsUserError(Exception e) => e is SiftException or IOException or UnauthorizedAccessException;
+
     /// <param name="torch">Prepare TorchSharp first; commands that never touch it pass false, so they run even where it cannot load.</param>
     public static int Run(Func<int> body, bool torch = true)
     {
@@ -18,12 +21,7 @@ public static class CliErrors
             if (torch) TorchRuntime.Initialize();
             return body();
         }
-        catch (SiftException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -63,7 +63,7 @@ public static class PipelineStages
             if (job.Run(parse, new JobContext(Console.Error.WriteLine, stop)) is not 0 and var code)
                 throw new InvalidOperationException($"stage '{s.Name}' returned exit code {code} without an error");
         }
-        catch (Exception e) when (e is SiftException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (CliErrors.IsUserError(e))
         {
             throw new SiftException($"stage '{s.Name}': {e.Message}\nfix it and run the pipeline again: finished stages are kept", e);
         }
